@@ -1,0 +1,74 @@
+/**
+ * The Hono app: middleware order, route mounting, and the one error renderer.
+ * Order: CORS (API surfaces only) → config + db per request → routes → onError / notFound.
+ */
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { accountsRoutes } from "./api/mastodon/v1/accounts";
+import { appsRoutes } from "./api/mastodon/v1/apps";
+import { instanceV1Routes } from "./api/mastodon/v1/instance";
+import { miscV1Routes } from "./api/mastodon/v1/misc";
+import { instanceV2Routes } from "./api/mastodon/v2/instance";
+import { ConfigError, loadConfig } from "./config";
+import { createDb } from "./db/client";
+import type { AppEnv } from "./env";
+import { ApiError } from "./errors";
+import { wellKnownRoutes } from "./federation/well-known";
+import { defaultImageRoutes } from "./media/default-images";
+import { oauthRoutes } from "./oauth/routes";
+import { webRoutes } from "./web/routes";
+
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  const apiCors = cors({
+    origin: "*",
+    allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "Accept"],
+    exposeHeaders: ["Link", "X-RateLimit-Reset", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-Request-Id", "Retry-After"],
+    maxAge: 86400,
+  });
+  for (const path of ["/api/*", "/oauth/token", "/oauth/revoke", "/.well-known/*", "/nodeinfo/*"]) app.use(path, apiCors);
+
+  app.use("*", async (c, next) => {
+    c.set("config", loadConfig(c.env));
+    c.set("db", createDb(c.env.DB));
+    c.set("auth", undefined);
+    await next();
+  });
+
+  app.get("/health", (c) => c.text("OK", 200, { "Cache-Control": "no-store" }));
+
+  app.route("/", wellKnownRoutes);
+  app.route("/", oauthRoutes);
+  app.route("/", appsRoutes);
+  app.route("/", instanceV1Routes);
+  app.route("/", instanceV2Routes);
+  app.route("/", accountsRoutes);
+  app.route("/", miscV1Routes);
+  app.route("/", defaultImageRoutes);
+  app.route("/", webRoutes);
+
+  app.notFound((c) => {
+    if (c.req.path.startsWith("/api/")) return c.json({ error: "Record not found" }, 404);
+    return c.text("Not Found", 404);
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) {
+      const headers = err.headers ?? {};
+      if (c.req.path.startsWith("/api/") || c.req.path.startsWith("/oauth/") || c.req.header("accept")?.includes("json")) {
+        return c.json(err.toJSON(), err.status as 400, headers);
+      }
+      return c.text(err.message, err.status as 400, headers);
+    }
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return c.json({ error: err.message }, 500);
+    }
+    console.error("unhandled error", c.req.method, c.req.path, err);
+    return c.json({ error: "Internal server error" }, 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,113 @@
+/**
+ * Bearer-token authentication for the client API. Middlewares are named for what they demand:
+ * `tokenOptional` (read the token if present), `tokenRequired` (any valid token, app or user),
+ * `userRequired` (a token acting for a user), `scopeRequired(scope)`.
+ */
+import { and, eq, isNull } from "drizzle-orm";
+import { createMiddleware } from "hono/factory";
+import { sha256Hex } from "../crypto/tokens";
+import type { Db } from "../db/client";
+import { type Account, accounts, type OauthAccessToken, oauthAccessTokens, type User, users } from "../db/schema";
+import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
+import { scopeSatisfies } from "./scopes";
+
+export interface AuthContext {
+  token: OauthAccessToken;
+  scopes: string[];
+  /** Present for user tokens; absent for client_credentials (app) tokens. */
+  user: User | undefined;
+  account: Account | undefined;
+}
+
+export function bearerToken(req: Request): string | undefined {
+  const header = req.headers.get("authorization");
+  if (header) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return m?.[1];
+  }
+  return undefined;
+}
+
+/** Resolves a raw bearer token to its auth context; `undefined` for unknown, revoked or disabled. */
+export async function authenticateToken(db: Db, raw: string): Promise<AuthContext | undefined> {
+  const hash = await sha256Hex(raw);
+  const rows = await db
+    .select({ token: oauthAccessTokens, user: users, account: accounts })
+    .from(oauthAccessTokens)
+    .leftJoin(users, eq(users.id, oauthAccessTokens.userId))
+    .leftJoin(accounts, eq(accounts.id, users.accountId))
+    .where(and(eq(oauthAccessTokens.tokenHash, hash), isNull(oauthAccessTokens.revokedAt)))
+    .limit(1);
+  const row = rows[0];
+  if (!row) return undefined;
+  if (row.token.userId !== null) {
+    if (!row.user || !row.account) return undefined;
+    // Pending, disabled or suspended users keep their tokens but may not use them.
+    if (row.user.disabled || !row.user.approved || row.account.suspendedAt !== null) return undefined;
+  }
+  return {
+    token: row.token,
+    scopes: row.token.scopes.split(" ").filter(Boolean),
+    user: row.user ?? undefined,
+    account: row.account ?? undefined,
+  };
+}
+
+const invalidToken = () => new ApiError(401, "The access token is invalid");
+
+export const tokenOptional = createMiddleware<AppEnv>(async (c, next) => {
+  const raw = bearerToken(c.req.raw);
+  if (raw !== undefined) {
+    const auth = await authenticateToken(c.get("db"), raw);
+    if (!auth) throw invalidToken();
+    c.set("auth", auth);
+  }
+  await next();
+});
+
+export const tokenRequired = createMiddleware<AppEnv>(async (c, next) => {
+  const raw = bearerToken(c.req.raw);
+  if (raw === undefined) throw invalidToken();
+  const auth = await authenticateToken(c.get("db"), raw);
+  if (!auth) throw invalidToken();
+  c.set("auth", auth);
+  await next();
+});
+
+/** Checks the scope of whatever token `tokenOptional`/`tokenRequired` found. */
+export function scopeRequired(scope: string) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const auth = c.get("auth");
+    if (!auth) throw invalidToken();
+    if (!scopeSatisfies(auth.scopes, scope)) throw new ApiError(403, "This action is outside the authorized scopes");
+    await next();
+  });
+}
+
+/** A valid token that acts for a user, holding `scope`. */
+export function userRequired(scope?: string) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const raw = bearerToken(c.req.raw);
+    if (raw === undefined) throw invalidToken();
+    const auth = await authenticateToken(c.get("db"), raw);
+    if (!auth) throw invalidToken();
+    c.set("auth", auth);
+    if (scope && !scopeSatisfies(auth.scopes, scope)) {
+      throw new ApiError(403, "This action is outside the authorized scopes");
+    }
+    if (!auth.user) throw new ApiError(422, "This method requires an authenticated user");
+    await next();
+  });
+}
+
+/** The signed-in user and account of a route behind `userRequired`. */
+export function currentUser(c: { get(key: "auth"): AuthContext | undefined }): {
+  user: User;
+  account: Account;
+  auth: AuthContext;
+} {
+  const auth = c.get("auth");
+  if (!auth?.user || !auth.account) throw new ApiError(422, "This method requires an authenticated user");
+  return { user: auth.user, account: auth.account, auth };
+}
