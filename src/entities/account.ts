@@ -1,0 +1,154 @@
+/** Account and CredentialAccount entities: the only place their JSON is built. */
+import type { Config } from "../config";
+import type { Account, AccountRole, User } from "../db/schema";
+import { escapeHtml, linkify } from "../text/html";
+import { actorUri, defaultAvatarUrl, defaultHeaderUrl, mediaUrl, profileUrl } from "../urls";
+import { dayDate, isoDate } from "../util/time";
+
+export interface MastodonField {
+  name: string;
+  value: string;
+  verified_at: string | null;
+}
+
+export interface MastodonRole {
+  id: string;
+  name: string;
+  permissions: string;
+  color: string;
+  highlighted: boolean;
+}
+
+export interface MastodonAccount {
+  id: string;
+  username: string;
+  acct: string;
+  url: string;
+  uri: string;
+  display_name: string;
+  note: string;
+  avatar: string;
+  avatar_static: string;
+  header: string;
+  header_static: string;
+  locked: boolean;
+  bot: boolean;
+  group: boolean;
+  discoverable: boolean | null;
+  indexable: boolean;
+  hide_collections: boolean;
+  noindex: boolean;
+  memorial: boolean;
+  created_at: string;
+  last_status_at: string | null;
+  statuses_count: number;
+  followers_count: number;
+  following_count: number;
+  emojis: unknown[];
+  fields: MastodonField[];
+  roles: Array<Pick<MastodonRole, "id" | "name" | "color">>;
+  moved?: MastodonAccount | null;
+}
+
+export interface MastodonCredentialAccount extends MastodonAccount {
+  source: {
+    privacy: string;
+    sensitive: boolean;
+    language: string | null;
+    note: string;
+    fields: MastodonField[];
+    follow_requests_count: number;
+    hide_collections: boolean;
+    discoverable: boolean | null;
+    indexable: boolean;
+    attribution_domains: string[];
+    quote_policy: string;
+  };
+  role: MastodonRole;
+}
+
+/** Mastodon's built-in roles, as the `role` entity shows them. */
+export const ROLES: Record<AccountRole, MastodonRole> = {
+  user: { id: "-99", name: "", permissions: "65536", color: "", highlighted: false },
+  moderator: { id: "1", name: "Moderator", permissions: "1308", color: "", highlighted: true },
+  admin: { id: "2", name: "Admin", permissions: "983036", color: "", highlighted: true },
+  owner: { id: "3", name: "Owner", permissions: "1048575", color: "", highlighted: true },
+};
+
+function imageUrl(config: Config, stored: string | null, fallback: string): string {
+  if (!stored) return fallback;
+  return /^https?:\/\//.test(stored) ? stored : mediaUrl(config, stored);
+}
+
+export function accountAcct(account: Account): string {
+  return account.domain ? `${account.username}@${account.domain}` : account.username;
+}
+
+export function serializeAccount(config: Config, account: Account, options: { role?: AccountRole } = {}): MastodonAccount {
+  const local = account.domain === null;
+  const avatar = imageUrl(config, account.avatar, defaultAvatarUrl(config));
+  const header = imageUrl(config, account.header, defaultHeaderUrl(config));
+  // Mastodon shows accounts as created at midnight of their creation day.
+  const created = new Date(account.createdAt);
+  created.setUTCHours(0, 0, 0, 0);
+  const role = options.role && options.role !== "user" ? ROLES[options.role] : undefined;
+  return {
+    id: String(account.id),
+    username: account.username,
+    acct: accountAcct(account),
+    url: account.url ?? (local ? profileUrl(config, account.username) : (account.uri ?? "")),
+    uri: account.uri ?? actorUri(config, account.username),
+    display_name: account.displayName,
+    note: account.note,
+    avatar,
+    avatar_static: avatar,
+    header,
+    header_static: header,
+    locked: account.locked,
+    bot: account.bot,
+    group: account.group,
+    discoverable: account.discoverable,
+    indexable: account.indexable,
+    hide_collections: account.hideCollections,
+    noindex: !account.indexable,
+    memorial: account.memorial,
+    created_at: isoDate(created.getTime()),
+    last_status_at: account.lastStatusAt === null ? null : dayDate(account.lastStatusAt),
+    statuses_count: account.statusesCount,
+    followers_count: account.followersCount,
+    following_count: account.followingCount,
+    emojis: [],
+    fields: account.fields.map((f) => ({
+      name: escapeHtml(f.name),
+      value: local ? linkify(f.value) : f.value,
+      verified_at: f.verified_at,
+    })),
+    roles: role ? [{ id: role.id, name: role.name, color: role.color }] : [],
+  };
+}
+
+export function serializeCredentialAccount(
+  config: Config,
+  account: Account,
+  user: User,
+  extra: { followRequestsCount?: number } = {},
+): MastodonCredentialAccount {
+  const base = serializeAccount(config, account, { role: user.role });
+  return {
+    ...base,
+    source: {
+      privacy: user.settings.defaultPrivacy ?? "public",
+      sensitive: user.settings.defaultSensitive ?? false,
+      language: user.settings.defaultLanguage ?? null,
+      note: account.noteSource,
+      fields: account.fields.map((f) => ({ name: f.name, value: f.value, verified_at: f.verified_at })),
+      follow_requests_count: extra.followRequestsCount ?? 0,
+      hide_collections: account.hideCollections,
+      discoverable: account.discoverable,
+      indexable: account.indexable,
+      attribution_domains: [],
+      quote_policy: user.settings.defaultQuotePolicy ?? "public",
+    },
+    role: ROLES[user.role],
+  };
+}
