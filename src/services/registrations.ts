@@ -33,9 +33,6 @@ export async function register(
     errors.push({ field: "locale", message: "is not included in the list", code: "ERR_INCLUSION" });
   }
   const reason = input.reason?.trim() || null;
-  if (config.registrationsMode === "approval" && !reason) {
-    errors.push({ field: "reason", message: "can't be blank", code: "ERR_BLANK" });
-  }
   if (reason && reason.length > REASON_MAX) {
     errors.push({ field: "reason", message: `is too long (maximum is ${REASON_MAX} characters)`, code: "ERR_TOO_LONG" });
   }
