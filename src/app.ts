@@ -4,10 +4,18 @@
  */
 import { Hono } from "hono";
 import { cors } from "hono/cors";
+import { accountStatusesRoutes } from "./api/mastodon/v1/account-statuses";
 import { accountsRoutes } from "./api/mastodon/v1/accounts";
 import { appsRoutes } from "./api/mastodon/v1/apps";
 import { instanceV1Routes } from "./api/mastodon/v1/instance";
+import { markersRoutes } from "./api/mastodon/v1/markers";
 import { miscV1Routes } from "./api/mastodon/v1/misc";
+import { notificationsRoutes } from "./api/mastodon/v1/notifications";
+import { pollsRoutes } from "./api/mastodon/v1/polls";
+import { relationshipsRoutes } from "./api/mastodon/v1/relationships";
+import { scheduledStatusesRoutes } from "./api/mastodon/v1/scheduled-statuses";
+import { statusesRoutes } from "./api/mastodon/v1/statuses";
+import { timelinesRoutes } from "./api/mastodon/v1/timelines";
 import { instanceV2Routes } from "./api/mastodon/v2/instance";
 import { ConfigError, loadConfig } from "./config";
 import { createDb } from "./db/client";
@@ -44,7 +52,16 @@ export function createApp(): Hono<AppEnv> {
   app.route("/", appsRoutes);
   app.route("/", instanceV1Routes);
   app.route("/", instanceV2Routes);
+  // Before accountsRoutes: its `/api/v1/accounts/:id` would otherwise swallow `/relationships`, `/search`...
+  app.route("/", relationshipsRoutes);
+  app.route("/", accountStatusesRoutes);
   app.route("/", accountsRoutes);
+  app.route("/", statusesRoutes);
+  app.route("/", pollsRoutes);
+  app.route("/", scheduledStatusesRoutes);
+  app.route("/", timelinesRoutes);
+  app.route("/", notificationsRoutes);
+  app.route("/", markersRoutes);
   app.route("/", miscV1Routes);
   app.route("/", defaultImageRoutes);
   app.route("/", webRoutes);
