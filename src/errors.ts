@@ -42,13 +42,13 @@ export function validationFailed(errors: Array<{ field: string; message: string;
   const details: Record<string, Array<{ error: string; description: string }>> = {};
   for (const e of errors) {
     const list = details[e.field] ?? [];
-    list.push({ error: e.code ?? "ERR_INVALID", description: `${humanize(e.field)} ${e.message}` });
+    list.push({ error: e.code ?? "ERR_INVALID", description: e.message });
     details[e.field] = list;
   }
   return new ApiError(422, `Validation failed: ${text}`, { details });
 }
 
-function humanize(field: string): string {
+export function humanize(field: string): string {
   const words = field.replace(/[._]/g, " ");
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

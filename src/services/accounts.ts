@@ -2,10 +2,11 @@
  * Creating and finding local accounts. The API, the web sign-up page and the operator CLI all create
  * accounts through `createLocalAccount`, so the rules (Mastodon's) live in one place.
  */
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import type { Config } from "../config";
 import { hashPassword } from "../crypto/password";
 import type { Db } from "../db/client";
-import { type Account, type AccountRole, accounts, type User, users } from "../db/schema";
+import { type Account, type AccountRole, accounts, oauthApplications, type User, users } from "../db/schema";
 import { ApiError, validationFailed } from "../errors";
 import { newId } from "../ids";
 import { INSTANCE_ACTOR_USERNAME } from "../urls";
@@ -177,12 +178,12 @@ export async function findAccountById(db: Db, id: number): Promise<Account | und
   return rows[0];
 }
 
-/** An account clients may see: not suspended. 404 "Record not found" otherwise. */
+/**
+ * An account clients may see: not suspended, and not a local sign-up still pending approval or
+ * confirmation (see `findVisibleAccounts`). 404 "Record not found" otherwise.
+ */
 export async function requireVisibleAccount(db: Db, id: number | undefined): Promise<Account> {
-  if (id === undefined) throw new ApiError(404, "Record not found");
-  const account = await findAccountById(db, id);
-  if (!account || account.suspendedAt !== null) throw new ApiError(404, "Record not found");
-  return account;
+  return (await requireVisibleAccountWithRole(db, id)).account;
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
@@ -205,4 +206,107 @@ export async function findUserByLogin(db: Db, login: string): Promise<{ user: Us
 export async function countLocalUsers(db: Db): Promise<number> {
   const rows = await db.all<{ n: number }>(sql`SELECT count(*) AS n FROM users WHERE approved = 1 AND disabled = 0`);
   return rows[0]?.n ?? 0;
+}
+
+/** An account as clients may see it, with the role its badge shows (local users only). */
+export interface VisibleAccount {
+  account: Account;
+  role: AccountRole | undefined;
+}
+
+/** Upper bound of `GET /api/v1/accounts?id[]=`: Mastodon's DEFAULT_ACCOUNTS_LIMIT. */
+export const ACCOUNTS_BATCH_MAX = 40;
+
+const visibleColumns = {
+  account: accounts,
+  role: users.role,
+  approved: users.approved,
+  confirmedAt: users.confirmedAt,
+  userId: users.id,
+};
+
+/**
+ * Mastodon hides suspended accounts and, for local ones, users still pending approval or e-mail
+ * confirmation (`check_account_approval`, `check_account_confirmation`): a sign-up that a moderator
+ * has not let in yet must not be discoverable by id or handle.
+ */
+function visible(row: {
+  account: Account;
+  role: AccountRole | null;
+  approved: boolean | null;
+  confirmedAt: number | null;
+  userId: number | null;
+}): VisibleAccount | undefined {
+  if (row.account.suspendedAt !== null) return undefined;
+  if (row.userId !== null && (!row.approved || row.confirmedAt === null)) return undefined;
+  return { account: row.account, role: row.role ?? undefined };
+}
+
+/** Visible accounts for `ids`, keyed by id; unknown and hidden ids are simply absent. */
+export async function findVisibleAccounts(db: Db, ids: readonly number[]): Promise<Map<number, VisibleAccount>> {
+  const found = new Map<number, VisibleAccount>();
+  if (ids.length === 0) return found;
+  const rows = await db
+    .select(visibleColumns)
+    .from(accounts)
+    .leftJoin(users, eq(users.accountId, accounts.id))
+    .where(inArray(accounts.id, [...new Set(ids)]));
+  for (const row of rows) {
+    const v = visible(row);
+    if (v) found.set(v.account.id, v);
+  }
+  return found;
+}
+
+/** One visible account by id, or 404 "Record not found". */
+export async function requireVisibleAccountWithRole(db: Db, id: number | undefined): Promise<VisibleAccount> {
+  const found = id === undefined ? undefined : (await findVisibleAccounts(db, [id])).get(id);
+  if (!found) throw new ApiError(404, "Record not found");
+  return found;
+}
+
+/**
+ * Splits a handle as clients type it — `user`, `@user`, `user@domain`, `acct:user@domain` — into
+ * username and domain; the domain is null when it names this server (LOCAL_DOMAIN or WEB_DOMAIN).
+ */
+export function parseAcct(config: Config, raw: string): { username: string; domain: string | null } | undefined {
+  const text = raw
+    .trim()
+    .replace(/^acct:/i, "")
+    .replace(/^@/, "");
+  const parts = text.split("@");
+  const username = parts[0] ?? "";
+  if (!username || parts.length > 2) return undefined;
+  const domain = parts[1]?.toLowerCase() ?? null;
+  if (domain === "") return undefined;
+  if (domain === null || domain === config.localDomain || domain === config.webDomain) return { username, domain: null };
+  return { username, domain };
+}
+
+/**
+ * The account a handle names, from the database only (Mastodon's `skip_webfinger`): local accounts,
+ * and remote ones this server already knows. Resolving unknown remote handles is federation's job.
+ */
+export async function findVisibleAccountByAcct(db: Db, config: Config, acct: string): Promise<VisibleAccount | undefined> {
+  const parsed = parseAcct(config, acct);
+  if (!parsed) return undefined;
+  const key = parsed.domain === null ? parsed.username.toLowerCase() : `${parsed.username}@${parsed.domain}`.toLowerCase();
+  const rows = await db
+    .select(visibleColumns)
+    .from(accounts)
+    .leftJoin(users, eq(users.accountId, accounts.id))
+    .where(and(eq(accounts.acctKey, key), parsed.domain === null ? isNull(accounts.domain) : isNotNull(accounts.domain)))
+    .limit(1);
+  const row = rows[0];
+  return row ? visible(row) : undefined;
+}
+
+/** The scopes an OAuth application registered, which Mastodon grants to accounts it signs up. */
+export async function applicationScopes(db: Db, applicationId: number): Promise<string[]> {
+  const rows = await db
+    .select({ scopes: oauthApplications.scopes })
+    .from(oauthApplications)
+    .where(eq(oauthApplications.id, applicationId))
+    .limit(1);
+  return (rows[0]?.scopes ?? "").split(/\s+/).filter(Boolean);
 }

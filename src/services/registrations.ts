@@ -8,7 +8,7 @@ import type { Account, User } from "../db/schema";
 import { ApiError, validationFailed } from "../errors";
 import { hitRateLimits } from "../util/rate-limit";
 import { clientIp } from "../util/request";
-import { createLocalAccount, REASON_MAX } from "./accounts";
+import { createLocalAccount, emailErrors, type FieldError, passwordErrors, REASON_MAX, usernameErrors } from "./accounts";
 
 export interface RegistrationInput {
   username: string;
@@ -27,7 +27,12 @@ export async function register(
 ): Promise<{ account: Account; user: User }> {
   if (config.registrationsMode === "closed") throw new ApiError(403, "Registrations are closed on this server");
   await hitRateLimits(db, [{ key: `sign-up:ip:${clientIp(req)}`, max: 5, windowSeconds: 30 * 60 }]);
-  const errors = [];
+  // Every problem in one answer, as Mastodon reports them; createLocalAccount re-checks and adds uniqueness.
+  const errors: FieldError[] = [
+    ...usernameErrors(input.username.trim()),
+    ...emailErrors(input.email.trim().toLowerCase()),
+    ...passwordErrors(input.password),
+  ];
   if (!input.agreement) errors.push({ field: "agreement", message: "must be accepted", code: "ERR_ACCEPTED" });
   if (!/^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})?$/.test(input.locale)) {
     errors.push({ field: "locale", message: "is not included in the list", code: "ERR_INCLUSION" });

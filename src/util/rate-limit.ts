@@ -4,6 +4,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { rateLimits } from "../db/schema";
 import { ApiError } from "../errors";
 
 export interface Limit {
@@ -16,12 +17,19 @@ export interface Limit {
 /** Counts one attempt against every limit; throws 429 if any is exceeded. */
 export async function hitRateLimits(db: Db, limits: Limit[], now: number = Date.now()): Promise<void> {
   if (limits.length === 0) return;
+  // Query builders, not raw `sql`: drizzle's D1 batch() cannot bind the parameters of raw statements.
   const statements = limits.map((l) => {
     const windowStart = Math.floor(now / (l.windowSeconds * 1000)) * l.windowSeconds * 1000;
-    return db.run(sql`INSERT INTO rate_limits (key, window_start, count) VALUES (${l.key}, ${windowStart}, 1)
-      ON CONFLICT(key) DO UPDATE SET
-        count = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.count + 1 ELSE 1 END,
-        window_start = excluded.window_start`);
+    return db
+      .insert(rateLimits)
+      .values({ key: l.key, windowStart, count: 1 })
+      .onConflictDoUpdate({
+        target: rateLimits.key,
+        set: {
+          count: sql`CASE WHEN ${rateLimits.windowStart} = excluded.window_start THEN ${rateLimits.count} + 1 ELSE 1 END`,
+          windowStart: sql`excluded.window_start`,
+        },
+      });
   });
   await db.batch(statements as [(typeof statements)[0], ...typeof statements]);
   const keys = limits.map((l) => l.key);
