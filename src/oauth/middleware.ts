@@ -46,6 +46,11 @@ export async function authenticateToken(db: Db, raw: string): Promise<AuthContex
     // Pending, disabled or suspended users keep their tokens but may not use them.
     if (row.user.disabled || !row.user.approved || row.account.suspendedAt !== null) return undefined;
   }
+  // Marks the token as used (at most hourly) so app-only users count as active in instance stats.
+  const now = Date.now();
+  if (row.token.lastUsedAt === null || now - row.token.lastUsedAt > 3_600_000) {
+    await db.update(oauthAccessTokens).set({ lastUsedAt: now }).where(eq(oauthAccessTokens.id, row.token.id));
+  }
   return {
     token: row.token,
     scopes: row.token.scopes.split(" ").filter(Boolean),
