@@ -46,3 +46,5 @@ CREATE TABLE `remote_origins` (
 	`unavailable_since` integer,
 	`updated_at` integer NOT NULL
 );
+--> statement-breakpoint
+CREATE INDEX `accounts_domain` ON `accounts` (`domain`);

@@ -61,7 +61,12 @@ export const accounts = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [uniqueIndex("accounts_acct_key").on(t.acctKey), uniqueIndex("accounts_uri").on(t.uri)],
+  (t) => [
+    uniqueIndex("accounts_acct_key").on(t.acctKey),
+    uniqueIndex("accounts_uri").on(t.uri),
+    // Peers and domain counts read distinct domains without scanning local rows.
+    index("accounts_domain").on(t.domain),
+  ],
 );
 
 export type AccountRole = "user" | "moderator" | "admin" | "owner";
