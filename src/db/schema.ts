@@ -342,6 +342,9 @@ export const follows = sqliteTable(
   (t) => [
     uniqueIndex("follows_pair").on(t.accountId, t.targetAccountId),
     index("follows_target").on(t.targetAccountId, t.accountId),
+    // Following/followers pages walk these by follow id instead of sorting every follow.
+    index("follows_account_page").on(t.accountId, t.id),
+    index("follows_target_page").on(t.targetAccountId, t.id),
   ],
 );
 

@@ -1,0 +1,43 @@
+/** The Notification entity (v1, ungrouped): the only place its JSON is built. */
+import type { Config } from "../config";
+import type { Notification, NotificationType } from "../db/schema";
+import type { VisibleAccount } from "../services/accounts";
+import { isoDate } from "../util/time";
+import { type MastodonAccount, serializeAccount } from "./account";
+import type { MastodonStatus } from "./status";
+
+/** Types whose notification carries the status it is about. */
+export const STATUS_NOTIFICATION_TYPES: ReadonlySet<NotificationType> = new Set<NotificationType>([
+  "mention",
+  "status",
+  "reblog",
+  "favourite",
+  "poll",
+  "update",
+]);
+
+export interface MastodonNotification {
+  id: string;
+  type: NotificationType;
+  created_at: string;
+  group_key: string;
+  account: MastodonAccount;
+  status?: MastodonStatus | null;
+}
+
+export function serializeNotification(
+  config: Config,
+  notification: Pick<Notification, "id" | "type" | "createdAt">,
+  from: VisibleAccount,
+  status: MastodonStatus | undefined,
+): MastodonNotification {
+  const json: MastodonNotification = {
+    id: String(notification.id),
+    type: notification.type,
+    created_at: isoDate(notification.createdAt),
+    group_key: `ungrouped-${notification.id}`,
+    account: serializeAccount(config, from.account, { role: from.role }),
+  };
+  if (STATUS_NOTIFICATION_TYPES.has(notification.type)) json.status = status ?? null;
+  return json;
+}
