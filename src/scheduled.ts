@@ -1,13 +1,31 @@
-/** The cron trigger: housekeeping that keeps tables small. */
+/**
+ * The cron trigger (every minute): publishing due scheduled statuses, "poll ended" notifications and
+ * housekeeping that keeps tables small. Each job runs on its own, so one failing job never stops the
+ * others; failures are logged and the job runs again on the next tick.
+ */
 import type { Bindings } from "./env";
+import { notifyEndedPolls } from "./services/statuses/polls";
+import { publishDueScheduledStatuses } from "./services/statuses/scheduled";
 
 const DAY = 86_400_000;
 
-export async function runScheduled(now: number, env: Bindings): Promise<void> {
+async function housekeeping(now: number, env: Bindings): Promise<void> {
   await env.DB.batch([
     env.DB.prepare("DELETE FROM rate_limits WHERE window_start < ?").bind(now - DAY),
     env.DB.prepare("DELETE FROM oauth_access_grants WHERE expires_at < ?").bind(now - DAY),
     env.DB.prepare("DELETE FROM idempotency_keys WHERE created_at < ?").bind(now - 3_600_000),
     env.DB.prepare("DELETE FROM web_sessions WHERE last_active_at < ?").bind(now - 30 * DAY),
   ]);
+}
+
+export async function runScheduled(now: number, env: Bindings): Promise<void> {
+  const jobs: Array<[string, () => Promise<unknown>]> = [
+    ["scheduled statuses", () => publishDueScheduledStatuses(env, now)],
+    ["ended polls", () => notifyEndedPolls(env, now)],
+    ["housekeeping", () => housekeeping(now, env)],
+  ];
+  const results = await Promise.allSettled(jobs.map(([, run]) => run()));
+  results.forEach((result, i) => {
+    if (result.status === "rejected") console.error(`cron job "${jobs[i]?.[0]}" failed`, result.reason);
+  });
 }

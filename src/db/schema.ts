@@ -480,7 +480,12 @@ export const polls = sqliteTable(
     lastFetchedAt: integer("last_fetched_at"),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [uniqueIndex("polls_status_id").on(t.statusId), index("polls_expires_at").on(t.expiresAt)],
+  (t) => [
+    uniqueIndex("polls_status_id").on(t.statusId),
+    index("polls_expires_at").on(t.expiresAt),
+    // notifyEndedPolls walks only the polls still owed their "ended" notifications.
+    index("polls_ended_unnotified").on(t.expiresAt).where(sql`ended_notified_at IS NULL`),
+  ],
 );
 
 export const pollVotes = sqliteTable(

@@ -4,7 +4,8 @@ export function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
 
-const URL_RE = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]}]/g;
+/** http(s) URLs as linkify finds them; status rendering uses the same pattern so both agree. */
+export const URL_RE = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]}]/g;
 
 /** Escapes text and turns http(s) URLs into links the way Mastodon displays them. */
 export function linkify(text: string): string {
@@ -20,7 +21,8 @@ export function linkify(text: string): string {
   return out + escapeHtml(text.slice(last));
 }
 
-function linkHtml(url: string): string {
+/** One URL as Mastodon displays it: scheme hidden, the first 30 characters shown, the rest elided. */
+export function linkHtml(url: string): string {
   const m = /^(https?:\/\/(?:www\.)?)(.*)$/.exec(url);
   const prefix = m?.[1] ?? "";
   const rest = m?.[2] ?? url;

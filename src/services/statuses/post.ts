@@ -1,0 +1,262 @@
+/**
+ * Posting a status (Mastodon's PostStatusService): validate → render → ONE D1 batch writing the
+ * status, its mentions, tags, poll and idempotency row → FANOUT message → the Status entity, built
+ * in memory from what was just written (no read-back).
+ * The API, the scheduled-status publisher and (later) federation-free tools all post through here.
+ */
+
+import { eq } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Config } from "../../config";
+import type { Db } from "../../db/client";
+import { type Account, oauthApplications, type Poll, polls, type Status, statuses, type User } from "../../db/schema";
+import type { ScheduledParams } from "../../entities/scheduled-status";
+import { type MastodonStatus, serializeStatus } from "../../entities/status";
+import { ApiError } from "../../errors";
+import { newId, parseId } from "../../ids";
+import { enqueueFanout } from "../../queue/messages";
+import { loadVisibleStatuses } from "../visibility";
+import {
+  type ComposeInput,
+  checkMedia,
+  cleanPollOptions,
+  normalizeText,
+  type PollInput,
+  pollErrors,
+  resolveLanguage,
+  resolveSensitive,
+  resolveVisibility,
+  textErrors,
+  validationError,
+} from "./compose";
+import { findIdempotentResponse, idempotencyStatements } from "./idempotency";
+import { mentionStatements, renderStatusText, tagStatements } from "./render";
+import { scheduleStatus } from "./schedule";
+
+export interface PostEnv {
+  db: Db;
+  config: Config;
+  fanout: Queue;
+}
+
+export interface Author {
+  account: Account;
+  user: User;
+}
+
+export interface PostOptions {
+  applicationId: number | null;
+  idempotencyKey?: string;
+  now?: number;
+  /** Statements to commit together with the status (the scheduled publisher deletes its row). */
+  extraStatements?: BatchItem<"sqlite">[];
+  /** false when publishing a scheduled status: `scheduled_at` is then ignored. */
+  allowSchedule?: boolean;
+}
+
+export type PostResult = { kind: "status"; statusId: number; body: MastodonStatus } | { kind: "other"; body: unknown };
+
+const IN_REPLY_NOT_FOUND = "The post you are trying to reply to does not appear to exist.";
+
+export async function postStatus(env: PostEnv, author: Author, input: ComposeInput, options: PostOptions): Promise<PostResult> {
+  const { db, config } = env;
+  const now = options.now ?? Date.now();
+  const key = options.idempotencyKey;
+  if (key) {
+    const replay = await findIdempotentResponse(db, author.user.id, key, now);
+    if (replay !== undefined) return { kind: "other", body: replay };
+  }
+
+  const thread = await resolveThread(db, author.account.id, input.inReplyToId);
+  checkMedia(input.mediaIds);
+  const visibility = resolveVisibility(input.visibility, author.account, author.user);
+  const { text, spoilerText } = normalizeText(input);
+  const errors = [...textErrors(text, spoilerText), ...(input.poll ? pollErrors(input.poll) : [])];
+  if (errors.length > 0) throw validationError(errors);
+  const sensitive = resolveSensitive(input.sensitive, input.spoilerText, author.user);
+  const language = resolveLanguage(input.language, author.user);
+
+  const scheduledAt = options.allowSchedule === false ? undefined : parseScheduledAt(input.scheduledAt, now);
+  if (scheduledAt !== undefined) {
+    const params: ScheduledParams = {
+      text,
+      poll: input.poll ? pollParams(input.poll) : null,
+      media_ids: null,
+      sensitive,
+      spoiler_text: spoilerText,
+      visibility,
+      in_reply_to_id: thread?.id ?? null,
+      language,
+      application_id: options.applicationId,
+      scheduled_at: null,
+      idempotency: null,
+      with_rate_limit: false,
+    };
+    const body = await scheduleStatus(db, {
+      accountId: author.account.id,
+      userId: author.user.id,
+      params,
+      scheduledAt,
+      applicationId: options.applicationId,
+      idempotencyKey: key,
+      now,
+    });
+    return { kind: "other", body };
+  }
+
+  const rendered = await renderStatusText(db, config, text, author.account.id);
+  const id = newId(now);
+  const poll = input.poll ? newPoll(input.poll, id, author.account.id, now) : null;
+  const row: Status = {
+    id,
+    uri: null,
+    url: null,
+    accountId: author.account.id,
+    local: true,
+    inReplyToId: thread?.id ?? null,
+    inReplyToAccountId: thread ? replyToAccountId(thread, author.account.id) : null,
+    reblogOfId: null,
+    conversationId: thread ? (thread.conversationId ?? thread.id) : id,
+    text,
+    content: rendered.content,
+    spoilerText,
+    sensitive,
+    visibility,
+    language,
+    applicationId: options.applicationId,
+    pollId: poll?.id ?? null,
+    mediaCount: 0,
+    repliesCount: 0,
+    reblogsCount: 0,
+    favouritesCount: 0,
+    editedAt: null,
+    createdAt: now,
+  };
+  const application = await loadApplication(db, options.applicationId);
+  // The counters are the triggers' job; the response shows what they will have made of them.
+  const account: Account =
+    visibility === "direct"
+      ? author.account
+      : { ...author.account, statusesCount: author.account.statusesCount + 1, lastStatusAt: now };
+  const body = serializeStatus(
+    config,
+    {
+      status: row,
+      account,
+      role: author.user.role,
+      mentions: rendered.mentions,
+      tags: rendered.tags.map((t) => t.name),
+      poll,
+      ownVotes: [],
+      application,
+      flags: { favourited: false, reblogged: false, bookmarked: false, pinned: false, muted: false },
+      reblog: null,
+    },
+    { viewerId: author.account.id, now },
+  );
+
+  const statements: BatchItem<"sqlite">[] = [
+    db.insert(statuses).values(row),
+    ...mentionStatements(db, id, rendered.mentions),
+    ...tagStatements(db, id, rendered.tags, now),
+    ...(poll ? [db.insert(polls).values(poll)] : []),
+    ...(key ? idempotencyStatements(db, author.user.id, key, body, now) : []),
+    ...(options.extraStatements ?? []),
+  ];
+  try {
+    await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  } catch (err) {
+    // Lost a race on the same Idempotency-Key: nothing of ours was written; answer as the winner did.
+    const replay = key ? await findIdempotentResponse(db, author.user.id, key, now) : undefined;
+    if (replay !== undefined) return { kind: "other", body: replay };
+    throw err;
+  }
+  await fanout(env.fanout, id);
+  return { kind: "status", statusId: id, body };
+}
+
+/** The status replied to: it must exist and be visible to the author (a boost stands for what it boosts). */
+async function resolveThread(db: Db, authorId: number, raw: string | undefined): Promise<Status | undefined> {
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const id = parseId(raw.trim());
+  if (id === undefined) throw new ApiError(404, IN_REPLY_NOT_FOUND);
+  const { visible, rows } = await loadVisibleStatuses(db, authorId, [id]);
+  const status = visible.has(id) ? rows.get(id) : undefined;
+  if (!status) throw new ApiError(404, IN_REPLY_NOT_FOUND);
+  if (status.reblogOfId === null) return status;
+  const original = rows.get(status.reblogOfId);
+  if (!original) throw new ApiError(404, IN_REPLY_NOT_FOUND);
+  return original;
+}
+
+/** Mastodon carries the addressee through a self-thread: replying to your own reply keeps whom it answered. */
+function replyToAccountId(thread: Status, authorId: number): number {
+  if (thread.accountId === authorId && thread.inReplyToId !== null && thread.inReplyToAccountId !== null) {
+    return thread.inReplyToAccountId;
+  }
+  return thread.accountId;
+}
+
+/**
+ * `scheduled_at`: undefined when absent or already past (Mastodon then posts at once); a date
+ * that can't be read is Mastodon's bare "Record invalid".
+ */
+function parseScheduledAt(raw: string | undefined, now: number): number | undefined {
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const at = Date.parse(raw.trim());
+  if (Number.isNaN(at)) throw new ApiError(422, "Record invalid");
+  return at <= now ? undefined : at;
+}
+
+function pollParams(poll: PollInput): NonNullable<ScheduledParams["poll"]> {
+  return {
+    options: cleanPollOptions(poll.options),
+    expires_in: poll.expiresIn ?? 0,
+    multiple: poll.multiple,
+    hide_totals: poll.hideTotals,
+  };
+}
+
+export function newPoll(input: PollInput, statusId: number, accountId: number, now: number, id: number = newId(now)): Poll {
+  const options = cleanPollOptions(input.options);
+  return {
+    id,
+    statusId,
+    accountId,
+    options: options.map((title) => ({ title })),
+    tallies: options.map(() => 0),
+    multiple: input.multiple,
+    hideTotals: input.hideTotals,
+    votesCount: 0,
+    votersCount: 0,
+    expiresAt: now + (input.expiresIn ?? 0) * 1000,
+    endedNotifiedAt: null,
+    lastFetchedAt: null,
+    createdAt: now,
+  };
+}
+
+export async function loadApplication(
+  db: Db,
+  applicationId: number | null,
+): Promise<{ name: string; website: string | null } | null> {
+  if (applicationId === null) return null;
+  const rows = await db
+    .select({ name: oauthApplications.name, website: oauthApplications.website })
+    .from(oauthApplications)
+    .where(eq(oauthApplications.id, applicationId))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+/**
+ * The status exists once the batch commits, so a queue hiccup must not turn into an error the client
+ * would retry (and post twice); it is logged for the operator instead.
+ */
+export async function fanout(queue: Queue, statusId: number, type: "status.created" | "status.updated" = "status.created") {
+  try {
+    await enqueueFanout(queue, { type, v: 1, statusId });
+  } catch (err) {
+    console.error(`fanout: could not enqueue ${type} for status ${statusId}`, err);
+  }
+}
