@@ -1,0 +1,111 @@
+/** `petrel accounts ...`: the operations behind the CLI, over either SQL executor (local or remote D1). */
+import { CliError } from "./cli-error";
+import { ACCOUNT_ROLES, type AccountRole, loadAccountsModule, loadErrorsModule, loadPasswordModule } from "./petrel-src";
+import type { SqlExecutor } from "./sql";
+
+export { CliError };
+
+export function parseRole(raw: string | undefined): AccountRole {
+  const role = (raw ?? "user").trim().toLowerCase();
+  if (!(ACCOUNT_ROLES as readonly string[]).includes(role)) {
+    throw new CliError(`Unknown role "${raw}": use one of ${ACCOUNT_ROLES.join(", ")}`, 2);
+  }
+  return role as AccountRole;
+}
+
+/**
+ * The checks that need no database, run before opening one (which takes seconds): Mastodon's rules and
+ * wording for the username, e-mail address and password given. The services check them again.
+ */
+export async function precheck(input: { username?: string; email?: string; password?: string }): Promise<void> {
+  const [{ usernameErrors, emailErrors, passwordErrors }, { validationFailed }] = await Promise.all([
+    loadAccountsModule(),
+    loadErrorsModule(),
+  ]);
+  const errors = [
+    ...(input.username === undefined ? [] : usernameErrors(input.username.trim())),
+    ...(input.email === undefined ? [] : emailErrors(input.email.trim().toLowerCase())),
+    ...(input.password === undefined ? [] : passwordErrors(input.password)),
+  ];
+  if (errors.length > 0) throw validationFailed(errors);
+}
+
+interface LocalUserRow {
+  account_id: number;
+  user_id: number;
+  username: string;
+  role: string;
+}
+
+export async function findLocalUser(db: SqlExecutor, username: string): Promise<LocalUserRow> {
+  const rows = await db.all<LocalUserRow>(
+    "SELECT a.id AS account_id, u.id AS user_id, a.username AS username, u.role AS role " +
+      "FROM accounts a JOIN users u ON u.account_id = a.id WHERE a.acct_key = ? AND a.domain IS NULL LIMIT 1",
+    [username.trim().toLowerCase()],
+  );
+  const row = rows[0];
+  if (!row) throw new CliError(`No local account named "${username}" in ${db.description}`);
+  return row;
+}
+
+/** Sets a new password (generated when none is given) and ends the user's web sessions. */
+export async function setPassword(
+  db: SqlExecutor,
+  username: string,
+  password: string | undefined,
+): Promise<{ username: string; password: string; generated: boolean; sessionsEnded: number }> {
+  const [{ passwordErrors }, { validationFailed }, { hashPassword, generatePassword }] = await Promise.all([
+    loadAccountsModule(),
+    loadErrorsModule(),
+    loadPasswordModule(),
+  ]);
+  const user = await findLocalUser(db, username);
+  const generated = password === undefined;
+  const newPassword = password ?? generatePassword();
+  const errors = passwordErrors(newPassword);
+  if (errors.length > 0) throw validationFailed(errors);
+  const passwordHash = await hashPassword(newPassword);
+  const sessions = await db.all<{ n: number }>("SELECT count(*) AS n FROM web_sessions WHERE user_id = ?", [user.user_id]);
+  await db.batch([
+    { sql: "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", params: [passwordHash, Date.now(), user.user_id] },
+    { sql: "DELETE FROM web_sessions WHERE user_id = ?", params: [user.user_id] },
+  ]);
+  return { username: user.username, password: newPassword, generated, sessionsEnded: sessions[0]?.n ?? 0 };
+}
+
+export async function setRole(
+  db: SqlExecutor,
+  username: string,
+  role: AccountRole,
+): Promise<{ username: string; previous: string; role: AccountRole }> {
+  const user = await findLocalUser(db, username);
+  await db.batch([{ sql: "UPDATE users SET role = ?, updated_at = ? WHERE id = ?", params: [role, Date.now(), user.user_id] }]);
+  return { username: user.username, previous: user.role, role };
+}
+
+export interface AccountListRow {
+  id: number;
+  username: string;
+  email: string;
+  role: string;
+  approved: number;
+  created_at: number;
+}
+
+export function listAccounts(db: SqlExecutor): Promise<AccountListRow[]> {
+  return db.all<AccountListRow>(
+    "SELECT a.id AS id, a.username AS username, u.email AS email, u.role AS role, u.approved AS approved, " +
+      "u.created_at AS created_at FROM users u JOIN accounts a ON a.id = u.account_id ORDER BY a.id",
+  );
+}
+
+/** A plain text table with a header row, columns padded to their widest cell. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}

@@ -1,0 +1,201 @@
+/**
+ * The operator CLI (`npm run petrel -- accounts ...`) on a fresh state directory, then the same state
+ * served by `npm run dev`: what the CLI writes is what the running instance signs in with.
+ */
+import { rmSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAccountViaSql, WranglerD1Executor } from "../../scripts/lib/remote-d1";
+import { type DevServer, makeStateDir, startDevServer } from "./helpers/dev-server";
+import { createAccount, parsePassword, runPetrel } from "./helpers/petrel-cli";
+
+async function passwordGrant(baseUrl: string, login: string, password: string): Promise<Response> {
+  const app = (await (
+    await fetch(`${baseUrl}/api/v1/apps`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ client_name: "cli e2e", redirect_uris: "urn:ietf:wg:oauth:2.0:oob", scopes: "read" }),
+    })
+  ).json()) as { client_id: string; client_secret: string };
+  return fetch(`${baseUrl}/oauth/token`, {
+    method: "POST",
+    body: new URLSearchParams({
+      grant_type: "password",
+      client_id: app.client_id,
+      client_secret: app.client_secret,
+      username: login,
+      password,
+      scope: "read",
+    }),
+  });
+}
+
+// Each CLI run starts Node, tsx and a workerd (and wrangler when migrations are pending): allow for a loaded machine.
+const SLOW = { timeout: 180_000 };
+
+describe("petrel accounts (local state)", SLOW, () => {
+  const stateDir = makeStateDir("petrel-cli-");
+  let alicePassword = "";
+  let server: DevServer | undefined;
+
+  afterAll(async () => {
+    await server?.stop();
+    if (!process.env.PETREL_E2E_KEEP_STATE) rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("creates an owner account on a fresh state directory and prints its generated password", async () => {
+    const result = await runPetrel(stateDir, ["accounts", "create", "alice", "--email", "Alice@Example.com", "--role", "owner"]);
+    expect(result.stderr).not.toMatch(/Error/);
+    expect(result.code).toBe(0);
+    alicePassword = parsePassword(result.stdout);
+    expect(alicePassword).toMatch(/^[A-Za-z0-9]{24}$/);
+    expect(result.stdout).toMatch(/Created alice \(account id \d+, role owner\)/);
+  });
+
+  it("refuses a taken username with Mastodon's validation message and a non-zero exit", async () => {
+    const result = await runPetrel(stateDir, ["accounts", "create", "ALICE", "--email", "other@example.com"]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("Validation failed: Username has already been taken");
+    expect(result.stdout).not.toContain("New password");
+  });
+
+  it("refuses a taken e-mail address", async () => {
+    const result = await runPetrel(stateDir, ["accounts", "create", "alice2", "--email", "alice@example.com"]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("Validation failed: Email has already been taken");
+  });
+
+  it("refuses an invalid username with Mastodon's wording", async () => {
+    const result = await runPetrel(stateDir, ["accounts", "create", "not-valid", "--email", "nv@example.com"]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("Validation failed: Username must contain only letters, numbers and underscores");
+  });
+
+  it("refuses an unknown role, an unknown command and missing arguments with usage errors", async () => {
+    const role = await runPetrel(stateDir, ["accounts", "create", "bob", "--email", "bob@example.com", "--role", "king"]);
+    expect(role.code).toBe(2);
+    expect(role.stderr).toContain('Unknown role "king"');
+    const command = await runPetrel(stateDir, ["acounts", "list"]);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain('Unknown command "acounts"');
+    const email = await runPetrel(stateDir, ["accounts", "create", "bob"]);
+    expect(email.code).toBe(2);
+    expect(email.stderr).toContain("--email");
+    const option = await runPetrel(stateDir, ["accounts", "list", "--frobnicate"]);
+    expect(option.code).toBe(2);
+  });
+
+  it("changes a role with set-role and shows it in list", async () => {
+    const set = await runPetrel(stateDir, ["accounts", "set-role", "alice", "admin"]);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain("alice: owner -> admin");
+    const list = await runPetrel(stateDir, ["accounts", "list"]);
+    expect(list.code).toBe(0);
+    const lines = list.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^ID\s+USERNAME\s+EMAIL\s+ROLE\s+APPROVED\s+CREATED$/);
+    expect(lines[1]).toMatch(/^\d+\s+alice\s+alice@example\.com\s+admin\s+yes\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const missing = await runPetrel(stateDir, ["accounts", "set-role", "nobody", "user"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('No local account named "nobody"');
+  });
+
+  it("sets a generated or a given password with set-password, refusing a short one", async () => {
+    const generated = await runPetrel(stateDir, ["accounts", "set-password", "alice"]);
+    expect(generated.code).toBe(0);
+    const newPassword = parsePassword(generated.stdout);
+    expect(newPassword).not.toBe(alicePassword);
+    const short = await runPetrel(stateDir, ["accounts", "set-password", "alice", "--password", "short"]);
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain("Validation failed: Password is too short (minimum is 8 characters)");
+    const given = await runPetrel(stateDir, ["accounts", "set-password", "alice", "--password", "correct horse battery staple"]);
+    expect(given.code).toBe(0);
+    expect(given.stdout).not.toContain("New password");
+    alicePassword = "correct horse battery staple";
+  });
+
+  describe("then served by npm run dev", SLOW, () => {
+    beforeAll(async () => {
+      server = await startDevServer({ stateDir });
+    });
+
+    it("serves the accounts the CLI wrote and signs them in, also those written while it runs", async () => {
+      if (!server) throw new Error("server not started");
+      const lookup = await fetch(`${server.baseUrl}/api/v1/accounts/lookup?acct=alice`);
+      expect(lookup.status).toBe(200);
+      expect(((await lookup.json()) as { username: string }).username).toBe("alice");
+
+      const ok = await passwordGrant(server.baseUrl, "alice@example.com", alicePassword);
+      expect(ok.status).toBe(200);
+      expect(((await ok.json()) as { access_token?: string }).access_token).toBeTruthy();
+      const wrong = await passwordGrant(server.baseUrl, "alice@example.com", "not the password");
+      expect(wrong.status).toBe(400);
+
+      const bob = await createAccount(stateDir, "bob");
+      const bobLookup = await fetch(`${server.baseUrl}/api/v1/accounts/lookup?acct=bob`);
+      expect(bobLookup.status).toBe(200);
+      expect((await passwordGrant(server.baseUrl, bob.email, bob.password)).status).toBe(200);
+
+      // set-password while the server runs: the old password stops working at once.
+      const reset = await runPetrel(stateDir, ["accounts", "set-password", "bob"]);
+      expect(reset.code).toBe(0);
+      expect((await passwordGrant(server.baseUrl, bob.email, bob.password)).status).toBe(400);
+      expect((await passwordGrant(server.baseUrl, bob.email, parsePassword(reset.stdout))).status).toBe(200);
+    });
+
+    describe("the SQL path used for --remote (wrangler d1 execute), run against the local database", SLOW, () => {
+      const db = new WranglerD1Executor({ persistTo: stateDir });
+
+      it("creates an account that signs in, with values escaped", async () => {
+        const created = await createAccountViaSql(db, {
+          username: "carol",
+          email: "o'carol@example.com",
+          password: "carol's password; DROP TABLE users",
+          role: "moderator",
+        });
+        expect(created.username).toBe("carol");
+        if (!server) throw new Error("server not started");
+        expect((await passwordGrant(server.baseUrl, "o'carol@example.com", "carol's password; DROP TABLE users")).status).toBe(
+          200,
+        );
+        await expect(
+          createAccountViaSql(db, { username: "Carol", email: "c2@example.com", password: "long enough", role: "user" }),
+        ).rejects.toThrow("Validation failed: Username has already been taken");
+      });
+
+      it("writes the same columns as createLocalAccount (keep scripts/lib/remote-d1.ts in step with src/services/accounts.ts)", async () => {
+        const varying = new Set(["id", "account_id", "username", "acct_key", "email", "password_hash", "role", "created_at"]);
+        const timestamps = new Set(["updated_at", "confirmed_at", "agreed_at", "last_sign_in_at"]);
+        for (const table of ["accounts", "users"] as const) {
+          const key = table === "accounts" ? "acct_key" : "(SELECT acct_key FROM accounts WHERE accounts.id = users.account_id)";
+          const rows = await db.all(`SELECT * FROM ${table} WHERE ${key} IN ('alice', 'carol') ORDER BY ${key}`);
+          const [viaService, viaSql] = rows;
+          if (!viaService || !viaSql) throw new Error(`expected two ${table} rows`);
+          for (const column of Object.keys(viaService)) {
+            if (varying.has(column)) continue;
+            const a = viaService[column];
+            const b = viaSql[column];
+            const what = `${table}.${column}: createLocalAccount wrote ${JSON.stringify(a)}, the SQL path ${JSON.stringify(b)}`;
+            if (timestamps.has(column)) expect(a === null, what).toBe(b === null);
+            else expect(b, what).toEqual(a);
+          }
+        }
+      });
+
+      it("lists accounts through the same SQL", async () => {
+        const list = await runPetrel(stateDir, ["accounts", "list"]);
+        expect(list.stdout).toMatch(/carol\s+o'carol@example\.com\s+moderator/);
+        expect(list.stdout).toContain("3 accounts");
+      });
+    });
+  });
+});
+
+describe("petrel with a fresh state directory and nothing else", SLOW, () => {
+  const stateDir = makeStateDir("petrel-cli-empty-");
+  afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+
+  it("lists no accounts after applying the migrations itself", async () => {
+    const list = await runPetrel(stateDir, ["accounts", "list"]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain("0 accounts");
+  });
+});
