@@ -136,6 +136,9 @@ export function endFollowStatements(followerId: number, targetId: number): SQL[]
     sql`DELETE FROM follow_requests WHERE account_id = ${followerId} AND target_account_id = ${targetId}`,
     sql`DELETE FROM notifications WHERE account_id = ${targetId} AND from_account_id = ${followerId}
       AND type IN ('follow', 'follow_request') AND status_id IS NULL`,
+    // Mastodon drops an account from the follower's lists when the follow ends.
+    sql`DELETE FROM list_accounts WHERE account_id = ${targetId}
+      AND list_id IN (SELECT id FROM lists WHERE account_id = ${followerId})`,
   ];
 }
 

@@ -19,6 +19,7 @@ import {
   statusPins,
   statusTags,
 } from "../../db/schema";
+import { customFilterStatuses } from "../../db/schema-client-surface";
 import type { MastodonStatus } from "../../entities/status";
 import { notFound } from "../../errors";
 import { parseId } from "../../ids";
@@ -73,6 +74,7 @@ export function deletionStatements(db: Db, status: Status): [BatchItem<"sqlite">
     db.delete(pollVotes).where(sql`${pollVotes.pollId} IN (SELECT id FROM polls WHERE status_id = ${id})`),
     db.delete(polls).where(eq(polls.statusId, id)),
     db.delete(statusEdits).where(eq(statusEdits.statusId, id)),
+    db.delete(customFilterStatuses).where(eq(customFilterStatuses.statusId, id)),
     db.delete(statuses).where(eq(statuses.reblogOfId, id)),
     db.delete(statuses).where(eq(statuses.id, id)),
   ];
