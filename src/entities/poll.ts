@@ -41,7 +41,9 @@ export function serializePoll(
     expired,
     multiple: poll.multiple,
     votes_count: poll.votesCount,
-    voters_count: poll.multiple ? poll.votersCount : null,
+    // Local polls always count voters (Mastodon sets 0 on creation); null is only for remote polls
+    // that never reported it, which federation will store as such.
+    voters_count: poll.votersCount,
     options: poll.options.map((o, i) => ({ title: o.title, votes_count: showTotals ? (poll.tallies[i] ?? 0) : null })),
     emojis: [],
   };

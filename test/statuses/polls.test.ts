@@ -35,12 +35,12 @@ describe("polls", () => {
       expired: false,
       multiple: false,
       votes_count: 0,
-      voters_count: null,
+      voters_count: 0,
       voted: true,
       own_votes: [],
     });
     const after = await voted(bob, poll.id, ["1"]);
-    expect(after).toMatchObject({ votes_count: 1, voted: true, own_votes: [1] });
+    expect(after).toMatchObject({ votes_count: 1, voters_count: 1, voted: true, own_votes: [1] });
     expect(after.options.map((o) => o.votes_count)).toEqual([0, 1, 0]);
     const seen = await ok<PollJson>(`/api/v1/polls/${poll.id}`, bob);
     expect(seen.own_votes).toEqual([1]);
