@@ -1,6 +1,7 @@
 /** Account and CredentialAccount entities: the only place their JSON is built. */
 import type { Config } from "../config";
 import type { Account, AccountRole, User } from "../db/schema";
+import { staticKey } from "../media/store";
 import { escapeHtml, linkify } from "../text/html";
 import { actorUri, defaultAvatarUrl, defaultHeaderUrl, mediaUrl, profileUrl } from "../urls";
 import { dayDate, isoDate } from "../util/time";
@@ -80,6 +81,12 @@ function imageUrl(config: Config, stored: string | null, fallback: string): stri
   return /^https?:\/\//.test(stored) ? stored : mediaUrl(config, stored);
 }
 
+/** The still version: an animated GIF we stored has a PNG of its first frame beside it. */
+function staticImageUrl(config: Config, stored: string | null, fallback: string): string {
+  const still = stored && !/^https?:\/\//.test(stored) ? staticKey(stored) : undefined;
+  return still ? mediaUrl(config, still) : imageUrl(config, stored, fallback);
+}
+
 export function accountAcct(account: Account): string {
   return account.domain ? `${account.username}@${account.domain}` : account.username;
 }
@@ -101,9 +108,9 @@ export function serializeAccount(config: Config, account: Account, options: { ro
     display_name: account.displayName,
     note: account.note,
     avatar,
-    avatar_static: avatar,
+    avatar_static: staticImageUrl(config, account.avatar, avatar),
     header,
-    header_static: header,
+    header_static: staticImageUrl(config, account.header, header),
     locked: account.locked,
     bot: account.bot,
     group: account.group,

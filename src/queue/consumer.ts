@@ -5,11 +5,16 @@
  */
 import type { Bindings } from "../env";
 import { newId } from "../ids";
+import { handleFanoutBatch } from "./fanout";
 import { QUEUE_NAMES } from "./messages";
 
 export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
   if (batch.queue === QUEUE_NAMES.deadLetter) {
     await recordDeadLetters(batch, env);
+    return;
+  }
+  if (batch.queue === QUEUE_NAMES.fanout) {
+    await handleFanoutBatch(batch, env);
     return;
   }
   for (const message of batch.messages) {

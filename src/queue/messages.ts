@@ -8,9 +8,38 @@
 export type FanoutMessage =
   | { type: "status.created"; v: 1; statusId: number }
   | { type: "status.updated"; v: 1; statusId: number }
-  | { type: "status.deleted"; v: 1; statusId: number; accountId: number; reblogOfId: number | null };
+  | { type: "status.deleted"; v: 1; statusId: number; accountId: number; reblogOfId: number | null }
+  /**
+   * The rest of a status.created ("add") or status.deleted ("remove") for an author with many
+   * followers: the followers whose account id is above `afterAccountId`. The consumer sends these
+   * itself, so one message never makes more than a bounded number of calls.
+   */
+  | {
+      type: "status.followers";
+      v: 1;
+      op: "add" | "remove";
+      statusId: number;
+      accountId: number;
+      reblogOfId: number | null;
+      afterAccountId: number;
+    };
 
-export type QueueMessage = FanoutMessage;
+/**
+ * INBOX: an activity whose HTTP signature, digest and key owner the inbox route has already
+ * verified (src/federation/inbox.ts); the consumer applies it without verifying again.
+ * `activity` is the JSON object as received. `actorGone` marks the one unverifiable case accepted:
+ * a Delete of its own actor whose key document answered 410 Gone.
+ */
+export interface InboxMessage {
+  type: "inbox.activity";
+  v: 1;
+  activity: Record<string, unknown>;
+  actorUri: string;
+  receivedAt: number;
+  actorGone?: true;
+}
+
+export type QueueMessage = FanoutMessage | InboxMessage;
 
 export const QUEUE_NAMES = {
   inbox: "petrel-inbox",
@@ -18,6 +47,10 @@ export const QUEUE_NAMES = {
   fanout: "petrel-fanout",
   deadLetter: "petrel-dead-letter",
 } as const;
+
+export async function enqueueInbox(queue: Queue, message: InboxMessage): Promise<void> {
+  await queue.send(message, { contentType: "json" });
+}
 
 export async function enqueueFanout(queue: Queue, message: FanoutMessage): Promise<void> {
   await queue.send(message, { contentType: "json" });

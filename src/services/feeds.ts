@@ -1,16 +1,165 @@
 /**
  * Home and list feeds live in each local account's AccountHub Durable Object (SQLite storage), filled
  * on write by the FANOUT consumer. These are the operations the rest of the app calls.
- * The timelines work fills in the bodies; the signatures are the contract.
+ *
+ * Both follow-side operations are bounded: a merge reads at most MERGE_LIMIT of the target's newest
+ * statuses through the statuses_account_id index (one D1 query) and makes one DO call; a removal is one
+ * DO call and no D1 at all.
  */
+import { sql } from "drizzle-orm";
+import { createDb, type Db } from "../db/client";
 import type { Bindings } from "../env";
+import type { AccountHub } from "../streaming/account-hub";
+import { type FeedEntry, HOME_FEED } from "../streaming/feed-store";
 
-/** After `followerId` starts following `targetAccountId`: pull the target's recent statuses into the feed. */
-export async function mergeIntoHomeFeed(_env: Bindings, _followerId: number, _targetAccountId: number): Promise<void> {
-  throw new Error("mergeIntoHomeFeed: not implemented yet");
+export type { FeedEntry };
+export { HOME_FEED };
+
+/** How many of the target's newest statuses a follow pulls into the feed. */
+export const MERGE_LIMIT = 40;
+
+/** The AccountHub of a local account. */
+export function accountHub(env: Bindings, accountId: number): DurableObjectStub<AccountHub> {
+  return env.ACCOUNT_HUB.get(env.ACCOUNT_HUB.idFromName(String(accountId))) as DurableObjectStub<AccountHub>;
 }
 
-/** After an unfollow, block or mute: drop the target's statuses and boosts from `accountId`'s feeds. */
-export async function removeFromHomeFeed(_env: Bindings, _accountId: number, _targetAccountId: number): Promise<void> {
-  throw new Error("removeFromHomeFeed: not implemented yet");
+/**
+ * Runs `fn` over `items` with at most `limit` calls in flight, and waits for all of them. The first
+ * failure is rethrown after every call has settled, so no call is left floating.
+ */
+export async function runBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      try {
+        await fn(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+}
+
+interface MergeRow {
+  id: number;
+  account_id: number;
+  reblog_of_id: number | null;
+  reblog_author_id: number | null;
+}
+
+/**
+ * The target's newest statuses that `ownerId`'s feed would have received had the follow existed when
+ * they were posted: the same rules as the fanout (show_reblogs, languages, the reply rule, blocks,
+ * mutes and domain blocks on boosted authors and mentioned accounts). Empty unless `ownerId` follows
+ * the target and does not mute it. For home, nothing when the target is in one of the owner's
+ * exclusive lists.
+ */
+export async function recentEntriesFor(
+  db: Db,
+  ownerId: number,
+  targetId: number,
+  feed: number,
+  now = Date.now(),
+): Promise<FeedEntry[]> {
+  const exclusive =
+    feed === HOME_FEED
+      ? sql`AND NOT EXISTS (SELECT 1 FROM lists l JOIN list_accounts la ON la.list_id = l.id
+          WHERE l.account_id = ${ownerId} AND l.exclusive = 1 AND la.account_id = ${targetId})`
+      : sql``;
+  const blocksOrMutes = (account: ReturnType<typeof sql>) => sql`(
+    EXISTS (SELECT 1 FROM blocks WHERE account_id = ${ownerId} AND target_account_id = ${account})
+    OR EXISTS (SELECT 1 FROM mutes WHERE account_id = ${ownerId} AND target_account_id = ${account}
+      AND (expires_at IS NULL OR expires_at > ${now})))`;
+  const rows = await db.all<MergeRow>(sql`
+    SELECT s.id, s.account_id, s.reblog_of_id, o.account_id AS reblog_author_id
+    FROM follows f
+    JOIN (SELECT id, account_id, reblog_of_id, in_reply_to_account_id, language FROM statuses
+          WHERE account_id = ${targetId} AND visibility IN ('public', 'unlisted', 'private')
+          ORDER BY id DESC LIMIT ${MERGE_LIMIT}) s
+    LEFT JOIN statuses o ON o.id = s.reblog_of_id
+    LEFT JOIN accounts oa ON oa.id = o.account_id
+    WHERE f.account_id = ${ownerId} AND f.target_account_id = ${targetId}
+      AND NOT EXISTS (SELECT 1 FROM mutes WHERE account_id = ${ownerId} AND target_account_id = ${targetId}
+        AND (expires_at IS NULL OR expires_at > ${now}))
+      ${exclusive}
+      AND (s.reblog_of_id IS NULL OR (
+        f.show_reblogs = 1 AND o.id IS NOT NULL
+        AND NOT ${blocksOrMutes(sql`o.account_id`)}
+        AND NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = o.account_id AND target_account_id = ${ownerId})
+        AND (oa.domain IS NULL OR NOT EXISTS (
+          SELECT 1 FROM account_domain_blocks WHERE account_id = ${ownerId} AND domain = oa.domain))))
+      AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id IN (s.account_id, ${ownerId})
+        OR EXISTS (SELECT 1 FROM follows WHERE account_id = ${ownerId} AND target_account_id = s.in_reply_to_account_id))
+      AND (f.languages IS NULL OR s.language IS NULL
+        OR EXISTS (SELECT 1 FROM json_each(f.languages) WHERE value = s.language))
+      AND NOT EXISTS (SELECT 1 FROM mentions m WHERE m.status_id IN (s.id, s.reblog_of_id)
+        AND ${blocksOrMutes(sql`m.account_id`)})`);
+  return rows.map((r) => ({
+    statusId: r.id,
+    authorId: r.account_id,
+    reblogOfId: r.reblog_of_id,
+    reblogAuthorId: r.reblog_author_id,
+  }));
+}
+
+/** After `followerId` starts following `targetAccountId`: pull the target's recent statuses into the feed. */
+export async function mergeIntoHomeFeed(env: Bindings, followerId: number, targetAccountId: number): Promise<void> {
+  await mergeIntoFeed(env, followerId, HOME_FEED, targetAccountId);
+}
+
+/** After an account is added to one of `ownerId`'s lists: its recent statuses into that list's feed. */
+export async function mergeIntoListFeed(env: Bindings, ownerId: number, listId: number, targetAccountId: number): Promise<void> {
+  await mergeIntoFeed(env, ownerId, listId, targetAccountId);
+}
+
+async function mergeIntoFeed(env: Bindings, ownerId: number, feed: number, targetAccountId: number): Promise<void> {
+  // The follow is already committed when this runs; a failed backfill only leaves older posts out of
+  // the feed (new ones arrive through the fanout), so it is logged rather than failing the request.
+  try {
+    const entries = await recentEntriesFor(createDb(env.DB), ownerId, targetAccountId, feed);
+    if (entries.length > 0) await accountHub(env, ownerId).mergeIntoFeed(feed, entries);
+  } catch (err) {
+    console.error(`feeds: merging ${targetAccountId} into feed ${feed} of ${ownerId} failed`, err);
+  }
+}
+
+/**
+ * After an unfollow, block or mute: drop the target's statuses and boosts from `accountId`'s feeds
+ * (home and lists), and boosts of the target's statuses unless `boostsOfTarget` is false (an unfollow,
+ * where Mastodon keeps other people's boosts).
+ */
+export async function removeFromHomeFeed(
+  env: Bindings,
+  accountId: number,
+  targetAccountId: number,
+  options: { boostsOfTarget?: boolean } = {},
+): Promise<void> {
+  const remove = () =>
+    accountHub(env, accountId).removeAuthor(targetAccountId, { boostsOfAuthor: options.boostsOfTarget ?? true });
+  // The relationship change is already committed; a DO hiccup gets one more try, then is logged.
+  // Blocked and muted authors are also filtered when the feed is read, so a miss there stays invisible.
+  try {
+    await remove();
+  } catch {
+    try {
+      await remove();
+    } catch (err) {
+      console.error(`feeds: removing ${targetAccountId} from the feeds of ${accountId} failed`, err);
+    }
+  }
+}
+
+/** After an account is taken off one of `ownerId`'s lists: its statuses leave that list's feed only. */
+export async function removeFromListFeed(env: Bindings, ownerId: number, listId: number, targetAccountId: number): Promise<void> {
+  await accountHub(env, ownerId).removeAuthor(targetAccountId, { boostsOfAuthor: false, feed: listId });
+}
+
+/** After a list is deleted. */
+export async function clearListFeed(env: Bindings, ownerId: number, listId: number): Promise<void> {
+  await accountHub(env, ownerId).clearFeed(listId);
 }

@@ -7,9 +7,11 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { type Account, accounts, type NewAccount, type ProfileField, type User, type UserSettings, users } from "../db/schema";
 import { validationFailed } from "../errors";
+import { deleteObjects } from "../media/store";
 import { plainTextToHtml } from "../text/html";
 import { coerceBool, type ParamObject, type Params, type ParamValue } from "../util/params";
 import type { FieldError } from "./accounts";
+import { defaultProfileMedia, type ProfileMedia, stageProfileImages } from "./profile-images";
 
 /** Mastodon's limits (Account::MAX_DISPLAY_NAME_LENGTH, MAX_NOTE_LENGTH, DEFAULT_FIELDS_SIZE, field string limit). */
 export const DISPLAY_NAME_MAX = 30;
@@ -35,6 +37,9 @@ export interface ProfileInput {
   /** null clears the default language. */
   language?: string | null;
   quotePolicy?: string;
+  /** New images (multipart files); processed and stored by updateProfile. */
+  avatar?: File;
+  header?: File;
   /** Problems found while reading the request (wrong types, uploads we cannot store yet). */
   errors: FieldError[];
 }
@@ -136,14 +141,14 @@ export function readProfileInput(params: Params): ProfileInput {
   const topQuotePolicy = text(raw, "quote_policy", "source.quote_policy", errors);
   if (topQuotePolicy && input.quotePolicy === undefined) input.quotePolicy = topQuotePolicy;
 
-  // Images and their descriptions need the media pipeline, which does not exist yet. Saying so beats
-  // answering 200 while dropping the picture the user chose.
   for (const name of ["avatar", "header"] as const) {
-    if (present(raw[name])) errors.push(invalid(name, "uploads are not available on this server yet", "ERR_UNSUPPORTED"));
+    const value = raw[name];
+    if (value instanceof File && present(value)) input[name] = value;
+    else if (present(value)) errors.push(invalid(name, "must be an image file sent as multipart/form-data"));
+    // Alt text for profile images (Mastodon 4.4) needs a column the accounts table does not have yet.
+    // Saying so beats answering 200 while dropping what the user wrote.
     if (present(raw[`${name}_description`])) {
-      errors.push(
-        invalid(`${name}_description`, "cannot be set: media uploads are not available on this server yet", "ERR_UNSUPPORTED"),
-      );
+      errors.push(invalid(`${name}_description`, "cannot be set on this server yet", "ERR_UNSUPPORTED"));
     }
   }
   if (present(raw.attribution_domains)) {
@@ -197,17 +202,43 @@ function withVerification(fields: Array<{ name: string; value: string }>, previo
 /**
  * Validates everything, then writes account and settings in one D1 batch. Throws a 422 listing every
  * problem and leaves both rows untouched when anything is wrong.
+ *
+ * New avatar/header files are processed after the other checks and stored in R2 before the update;
+ * if the update fails they are deleted again, and the images they replace are deleted only once it
+ * succeeded. `media` defaults to the Worker's own bucket.
  */
 export async function updateProfile(
   db: Db,
   current: { account: Account; user: User },
   input: ProfileInput,
   now: number = Date.now(),
+  media?: ProfileMedia,
 ): Promise<{ account: Account; user: User }> {
   const errors = validate(input);
   if (errors.length > 0) throw validationFailed(errors);
+  if (!input.avatar && !input.header) return writeProfile(db, current, input, now, {});
 
-  const set: Partial<NewAccount> = { updatedAt: now };
+  const storage = media ?? defaultProfileMedia();
+  const staged = await stageProfileImages(storage, current.account, { avatar: input.avatar, header: input.header });
+  let result: { account: Account; user: User };
+  try {
+    result = await writeProfile(db, current, input, now, staged.set);
+  } catch (e) {
+    await deleteObjects(storage.bucket, staged.written);
+    throw e;
+  }
+  await deleteObjects(storage.bucket, staged.replaced);
+  return result;
+}
+
+async function writeProfile(
+  db: Db,
+  current: { account: Account; user: User },
+  input: ProfileInput,
+  now: number,
+  images: Partial<NewAccount>,
+): Promise<{ account: Account; user: User }> {
+  const set: Partial<NewAccount> = { updatedAt: now, ...images };
   if (input.displayName !== undefined) set.displayName = input.displayName;
   if (input.note !== undefined) {
     set.noteSource = input.note;

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { serializeAccount } from "../../src/entities/account";
 import type { MastodonStatus } from "../../src/entities/status";
 import { applyFilters, htmlToText, loadActiveFilters, matchFilters } from "../../src/services/filters";

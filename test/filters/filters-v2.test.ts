@@ -1,5 +1,5 @@
 import { SELF } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { api, BASE, createTestUser, type TestUser } from "../helpers/fixtures";
 import { expectEntity } from "../helpers/openapi";
 import { count, expectError, type Json, ok, rows, tokenFor } from "../lists/helpers";

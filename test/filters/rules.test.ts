@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { api, createTestUser, type TestUser } from "../helpers/fixtures";
 import { expectEntity } from "../helpers/openapi";
 import { expectError, type Json, ok, rows } from "../lists/helpers";
