@@ -15,6 +15,8 @@ async function housekeeping(now: number, env: Bindings): Promise<void> {
     env.DB.prepare("DELETE FROM oauth_access_grants WHERE expires_at < ?").bind(now - DAY),
     env.DB.prepare("DELETE FROM idempotency_keys WHERE created_at < ?").bind(now - 3_600_000),
     env.DB.prepare("DELETE FROM web_sessions WHERE last_active_at < ?").bind(now - 30 * DAY),
+    // Replays older than two weeks fail the signature date window anyway.
+    env.DB.prepare("DELETE FROM inbox_activities WHERE received_at < ?").bind(now - 14 * DAY),
   ]);
 }
 

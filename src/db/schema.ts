@@ -44,6 +44,8 @@ export const accounts = sqliteTable(
     sharedInboxUrl: text("shared_inbox_url"),
     outboxUrl: text("outbox_url"),
     followersUrl: text("followers_url"),
+    followingUrl: text("following_url"),
+    featuredUrl: text("featured_url"),
     publicKeyPem: text("public_key_pem"),
     publicKeyId: text("public_key_id"),
     /** AES-GCM sealed PKCS#8 private key (src/crypto/secret-box.ts); local accounts only. */
@@ -66,6 +68,8 @@ export const accounts = sqliteTable(
     uniqueIndex("accounts_uri").on(t.uri),
     // Peers and domain counts read distinct domains without scanning local rows.
     index("accounts_domain").on(t.domain),
+    // Key ids in GoToSocial's `/main-key` form are looked up directly.
+    index("accounts_public_key_id").on(t.publicKeyId).where(sql`public_key_id IS NOT NULL`),
   ],
 );
 

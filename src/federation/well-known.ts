@@ -15,6 +15,7 @@ import { type NodeinfoVersion, nodeinfoProfile, serializeNodeinfo, serializeNode
 import type { AppEnv } from "../env";
 import { instanceStats } from "../services/instance-stats";
 import { escapeHtml } from "../text/html";
+import { instanceActorWebfinger } from "./actor";
 import { actorUri, profileUrl } from "../urls";
 
 export const wellKnownRoutes = new Hono<AppEnv>();
@@ -87,6 +88,13 @@ wellKnownRoutes.get("/.well-known/webfinger", async (c) => {
   const resource = c.req.query("resource");
   if (!resource?.trim()) return c.body(null, 400, { "Cache-Control": CACHE_MISS });
   const config = c.get("config");
+  const instanceActor = instanceActorWebfinger(config, resource);
+  if (instanceActor) {
+    return c.body(JSON.stringify(instanceActor), 200, {
+      "Content-Type": "application/jrd+json; charset=utf-8",
+      "Cache-Control": CACHE_LONG,
+    });
+  }
   const username = localUsernameFromResource(config, resource);
   const account = username === undefined ? undefined : await findDiscoverableAccount(c.get("db"), username);
   if (!account) return c.body(null, 404, { "Cache-Control": CACHE_MISS });

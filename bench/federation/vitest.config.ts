@@ -1,0 +1,27 @@
+/**
+ * Runs the federation micro-benchmarks inside workerd (the same runtime as production):
+ *   npx vitest run --config bench/federation/vitest.config.ts
+ * Kept out of the test suite: it takes seconds and its numbers depend on the machine.
+ */
+import { fileURLToPath } from "node:url";
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+export default defineConfig({
+  root,
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: `${root}/wrangler.toml` },
+      miniflare: {
+        bindings: {
+          SECRET_KEY_BASE: "bench-secret-key-base-0123456789abcdefghijklmnop",
+          ENVIRONMENT: "development",
+          LOCAL_DOMAIN: "petrel.test",
+        },
+      },
+    }),
+  ],
+  test: { include: ["bench/federation/**/*.bench.test.ts"], testTimeout: 300_000 },
+});
