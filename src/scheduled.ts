@@ -4,6 +4,7 @@
  * others; failures are logged and the job runs again on the next tick.
  */
 import type { Bindings } from "./env";
+import { deleteUnattachedMedia } from "./media/cleanup";
 import { notifyEndedPolls } from "./services/statuses/polls";
 import { publishDueScheduledStatuses } from "./services/statuses/scheduled";
 
@@ -24,6 +25,7 @@ export async function runScheduled(now: number, env: Bindings): Promise<void> {
   const jobs: Array<[string, () => Promise<unknown>]> = [
     ["scheduled statuses", () => publishDueScheduledStatuses(env, now)],
     ["ended polls", () => notifyEndedPolls(env, now)],
+    ["unattached media", () => deleteUnattachedMedia(env, now)],
     ["housekeeping", () => housekeeping(now, env)],
   ];
   const results = await Promise.allSettled(jobs.map(([, run]) => run()));

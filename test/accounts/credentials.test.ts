@@ -241,14 +241,14 @@ describe("PATCH/PUT /api/v1/accounts/update_credentials", () => {
     expect(await credentials(me.token)).toEqual(before);
   });
 
-  it("refuses an avatar upload with 422 saying uploads are not available, and changes nothing", async () => {
+  it("refuses an avatar that is not an image with 422, and changes nothing", async () => {
     const me = await createTestUser();
     const before = await credentials(me.token);
     const form = new FormData();
     form.append("display_name", "With avatar");
     form.append("avatar", new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], "me.png", { type: "image/png" }));
     const body = await expectError(await update(me.token, "PATCH", { multipart: form }), 422);
-    expect(body.error).toBe("Validation failed: Avatar uploads are not available on this server yet");
+    expect(body.error).toBe("Validation failed: Avatar content type is invalid");
     expect(await credentials(me.token)).toEqual(before);
   });
 
