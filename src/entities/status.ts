@@ -8,6 +8,7 @@ import { tagUrl } from "../text/status-text";
 import { profileUrl } from "../urls";
 import { isoDate } from "../util/time";
 import { accountAcct, type MastodonAccount, serializeAccount } from "./account";
+import type { MastodonMediaAttachment } from "./media-attachment";
 import { type MastodonPoll, serializePoll } from "./poll";
 
 export interface ViewerFlags {
@@ -33,6 +34,8 @@ export interface StatusBundle {
   /** null for anonymous requests. */
   flags: ViewerFlags | null;
   reblog: StatusBundle | null;
+  /** Attachments in position order; absent means none. */
+  media?: MastodonMediaAttachment[];
 }
 
 export interface MastodonStatusMention {
@@ -53,7 +56,7 @@ export interface MastodonStatus {
   visibility: Status["visibility"];
   sensitive: boolean;
   spoiler_text: string;
-  media_attachments: unknown[];
+  media_attachments: MastodonMediaAttachment[];
   mentions: MastodonStatusMention[];
   tags: Array<{ name: string; url: string }>;
   emojis: unknown[];
@@ -117,7 +120,7 @@ export function serializeStatus(config: Config, bundle: StatusBundle, options: S
     visibility: status.visibility,
     sensitive: status.sensitive,
     spoiler_text: status.spoilerText,
-    media_attachments: [],
+    media_attachments: bundle.media ?? [],
     mentions: bundle.mentions.map((a) => mentionJson(config, a)),
     tags: bundle.tags.map((name) => ({ name, url: tagUrl(config, name) })),
     emojis: [],

@@ -27,6 +27,7 @@ import {
   users,
 } from "../db/schema";
 import { type MastodonStatus, type SerializeOptions, type StatusBundle, serializeStatus } from "../entities/status";
+import { loadMediaForStatuses } from "./media";
 import { isVisibleWithBoosted, relationQueries, relationsFrom, withBoostedIds } from "./visibility";
 
 export interface LoadOptions {
@@ -176,6 +177,7 @@ export async function hydrateStatuses(
   options: LoadOptions & Omit<SerializeOptions, "viewerId"> = {},
 ): Promise<MastodonStatus[]> {
   const bundles = await loadStatusBundles(db, viewerId, ids, options);
+  await attachMedia(db, config, [...bundles.values()]);
   const now = options.now ?? Date.now();
   const out: MastodonStatus[] = [];
   for (const id of ids) {
@@ -183,6 +185,18 @@ export async function hydrateStatuses(
     if (b) out.push(serializeStatus(config, b, { viewerId, now, source: options.source ?? false }));
   }
   return out;
+}
+
+/** One more query, only when a status on the page has media. */
+async function attachMedia(db: Db, config: Config, bundles: StatusBundle[]): Promise<void> {
+  const withMedia = [...bundles, ...bundles.flatMap((b) => (b.reblog ? [b.reblog] : []))].filter((b) => b.status.mediaCount > 0);
+  if (withMedia.length === 0) return;
+  const byStatus = await loadMediaForStatuses(
+    db,
+    config,
+    withMedia.map((b) => b.status.id),
+  );
+  for (const b of withMedia) b.media = byStatus.get(b.status.id) ?? [];
 }
 
 function groupBy<T>(rows: readonly T[], key: (row: T) => number): Map<number, T[]> {

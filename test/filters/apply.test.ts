@@ -158,7 +158,12 @@ describe("applyFilters", () => {
       emojis: [],
     };
     expect(first({ poll: poll as unknown as MastodonStatus["poll"] })).toEqual(["pollword"]);
-    expect(first({ media_attachments: [{ id: "1", type: "image", description: "AltText here" }] })).toEqual(["AltText"]);
+    const media = {
+      id: "1",
+      type: "image",
+      description: "AltText here",
+    } as unknown as MastodonStatus["media_attachments"][number];
+    expect(first({ media_attachments: [media] })).toEqual(["AltText"]);
     const link =
       '<p><a href="https://example.com/path"><span class="invisible">https://</span><span>example.com/path</span></a></p>';
     expect(first({ content: link })).toEqual(["https://example.com/path"]);

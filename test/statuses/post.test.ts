@@ -132,7 +132,7 @@ describe("POST /api/v1/statuses", () => {
       422,
       "Validation failed: Visibility is not included in the list",
     );
-    await rejects(alice, { status: "hi", media_ids: ["123"] }, 422, "Validation failed: media attachments are not supported yet");
+    await rejects(alice, { status: "hi", media_ids: ["123"] }, 422, "Media 123 not found or already attached to another post");
   });
 
   it("rejects bad polls with Mastodon's wording", async () => {

@@ -10,11 +10,13 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Config } from "../../config";
 import type { Db } from "../../db/client";
 import { type Account, oauthApplications, type Poll, polls, type Status, statuses, type User } from "../../db/schema";
+import { serializeMediaAttachment } from "../../entities/media-attachment";
 import type { ScheduledParams } from "../../entities/scheduled-status";
 import { type MastodonStatus, serializeStatus } from "../../entities/status";
 import { ApiError } from "../../errors";
 import { newId, parseId } from "../../ids";
 import { enqueueFanout } from "../../queue/messages";
+import { claimMediaForStatus } from "../media";
 import { loadVisibleStatuses } from "../visibility";
 import {
   type ComposeInput,
@@ -68,15 +70,22 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
   }
 
   const thread = await resolveThread(db, author.account.id, input.inReplyToId);
-  checkMedia(input.mediaIds);
+  const scheduledAt = options.allowSchedule === false ? undefined : parseScheduledAt(input.scheduledAt, now);
+  // Scheduled posts don't carry media yet: refused rather than silently dropped.
+  if (scheduledAt !== undefined) checkMedia(input.mediaIds);
   const visibility = resolveVisibility(input.visibility, author.account, author.user);
   const { text, spoilerText } = normalizeText(input);
-  const errors = [...textErrors(text, spoilerText), ...(input.poll ? pollErrors(input.poll) : [])];
+  const hasMedia = input.mediaIds.length > 0;
+  const errors = [
+    // A status may be only media, as in Mastodon; with a poll it may not.
+    ...(hasMedia && text === "" ? [] : textErrors(text, spoilerText)),
+    ...(input.poll ? pollErrors(input.poll) : []),
+    ...(input.poll && hasMedia ? ["Media attachments cannot be combined with a poll"] : []),
+  ];
   if (errors.length > 0) throw validationError(errors);
   const sensitive = resolveSensitive(input.sensitive, input.spoilerText, author.user);
   const language = resolveLanguage(input.language, author.user);
 
-  const scheduledAt = options.allowSchedule === false ? undefined : parseScheduledAt(input.scheduledAt, now);
   if (scheduledAt !== undefined) {
     const params: ScheduledParams = {
       text,
@@ -106,6 +115,7 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
 
   const rendered = await renderStatusText(db, config, text, author.account.id);
   const id = newId(now);
+  const claimed = await claimMediaForStatus(db, author.account.id, input.mediaIds, id);
   const poll = input.poll ? newPoll(input.poll, id, author.account.id, now) : null;
   const row: Status = {
     id,
@@ -125,7 +135,7 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
     language,
     applicationId: options.applicationId,
     pollId: poll?.id ?? null,
-    mediaCount: 0,
+    mediaCount: claimed.media.length,
     repliesCount: 0,
     reblogsCount: 0,
     favouritesCount: 0,
@@ -151,6 +161,7 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
       application,
       flags: { favourited: false, reblogged: false, bookmarked: false, pinned: false, muted: false },
       reblog: null,
+      media: claimed.media.map((m) => serializeMediaAttachment(config, { ...m, statusId: id })),
     },
     { viewerId: author.account.id, now },
   );
@@ -160,6 +171,7 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
     ...mentionStatements(db, id, rendered.mentions),
     ...tagStatements(db, id, rendered.tags, now),
     ...(poll ? [db.insert(polls).values(poll)] : []),
+    ...claimed.statements,
     ...(key ? idempotencyStatements(db, author.user.id, key, body, now) : []),
     ...(options.extraStatements ?? []),
   ];
