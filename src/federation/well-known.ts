@@ -15,8 +15,8 @@ import { type NodeinfoVersion, nodeinfoProfile, serializeNodeinfo, serializeNode
 import type { AppEnv } from "../env";
 import { instanceStats } from "../services/instance-stats";
 import { escapeHtml } from "../text/html";
-import { instanceActorWebfinger } from "./actor";
 import { actorUri, profileUrl } from "../urls";
+import { instanceActorWebfinger } from "./actor";
 
 export const wellKnownRoutes = new Hono<AppEnv>();
 

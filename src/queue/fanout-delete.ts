@@ -1,0 +1,88 @@
+/**
+ * FANOUT for a deleted status or boost (and the `status.followers` "remove" follow-ups): it leaves the
+ * feeds of its author, of the accounts it mentioned and of the author's local followers.
+ */
+import { sql } from "drizzle-orm";
+import { createDb } from "../db/client";
+import type { Bindings } from "../env";
+import { accountHub, runBounded } from "../services/feeds";
+import {
+  type FanoutResult,
+  type FanoutStats,
+  FOLLOWER_PAGE,
+  FOLLOWER_PAGES_PER_MESSAGE,
+  HUB_CONCURRENCY,
+  timed,
+} from "./fanout-common";
+import { enqueueFanout } from "./messages";
+
+/**
+ * A deleted status (or boost) leaves the feeds of the author, of the accounts it mentioned (when those
+ * rows still exist) and of the author's local followers; each removal also takes out boosts of it.
+ */
+export async function statusDeleted(
+  env: Bindings,
+  statusId: number,
+  authorId: number,
+  reblogOfId: number | null,
+  stats: FanoutStats,
+): Promise<FanoutResult> {
+  const db = createDb(env.DB);
+  const local = await timed(
+    stats,
+    "d1Ms",
+    db.all<{ id: number }>(sql`
+      SELECT account_id AS id FROM users WHERE account_id = ${authorId}
+      UNION SELECT m.account_id FROM mentions m JOIN users u ON u.account_id = m.account_id WHERE m.status_id = ${statusId}`),
+  );
+  stats.feeds += local.length;
+  await timed(
+    stats,
+    "hubMs",
+    runBounded(local, HUB_CONCURRENCY, (r) => accountHub(env, r.id).removeStatus(statusId)),
+  );
+  return removeFromFollowers(env, statusId, authorId, reblogOfId, 0, stats);
+}
+
+export async function removeFromFollowers(
+  env: Bindings,
+  statusId: number,
+  authorId: number,
+  reblogOfId: number | null,
+  after: number,
+  stats: FanoutStats,
+): Promise<FanoutResult> {
+  const db = createDb(env.DB);
+  let cursor = after;
+  for (let page = 0; page < FOLLOWER_PAGES_PER_MESSAGE; page++) {
+    const fetched = await timed(
+      stats,
+      "d1Ms",
+      db.all<{ id: number; local: number }>(sql`
+        SELECT f.account_id AS id, EXISTS (SELECT 1 FROM users WHERE account_id = f.account_id) AS local
+        FROM follows f WHERE f.target_account_id = ${authorId} AND f.account_id > ${cursor}
+        ORDER BY f.account_id LIMIT ${FOLLOWER_PAGE + 1}`),
+    );
+    const rows = fetched.slice(0, FOLLOWER_PAGE);
+    const locals = rows.filter((r) => r.local === 1);
+    stats.followers += rows.length;
+    stats.feeds += locals.length;
+    await timed(
+      stats,
+      "hubMs",
+      runBounded(locals, HUB_CONCURRENCY, (r) => accountHub(env, r.id).removeStatus(statusId)),
+    );
+    if (fetched.length <= FOLLOWER_PAGE) return "done";
+    cursor = (rows[rows.length - 1] as { id: number }).id;
+  }
+  await enqueueFanout(env.FANOUT, {
+    type: "status.followers",
+    v: 1,
+    op: "remove",
+    statusId,
+    accountId: authorId,
+    reblogOfId,
+    afterAccountId: cursor,
+  });
+  return "continued";
+}

@@ -1,0 +1,246 @@
+/**
+ * Home and list feeds of one local account, kept in its AccountHub's SQLite storage: for each feed
+ * (home is 0, a list is its list id) the newest FEED_CAP entries. Every method is synchronous, so each
+ * runs as one atomic step of the Durable Object (no other request interleaves).
+ *
+ * An entry is a status id with the ids a later removal needs without asking D1: its author, and for a
+ * boost the boosted status and that status's author (so a block or mute also takes out boosts of the
+ * blocked account's posts, as Mastodon's FeedManager#clear_from_home does).
+ */
+
+export const HOME_FEED = 0;
+/** Entries kept per feed; older ones are dropped on insert (Mastodon keeps 800 ids per home feed in Redis). */
+export const FEED_CAP = 800;
+/** A boost is skipped when what it boosts is among this many newest entries (Mastodon's REBLOG_FALLOFF). */
+export const REBLOG_FALLOFF = 40;
+/** The largest page a caller may ask for; timelines ask for at most 40. */
+export const MAX_PAGE = 100;
+
+export interface FeedEntry {
+  statusId: number;
+  authorId: number;
+  reblogOfId: number | null;
+  /** Author of the boosted status, for boosts. */
+  reblogAuthorId: number | null;
+}
+
+export interface FeedPageQuery {
+  maxId?: number | undefined;
+  sinceId?: number | undefined;
+  minId?: number | undefined;
+  limit: number;
+}
+
+export interface RemoveAuthorOptions {
+  /** Also drop boosts of the author's statuses by others (block, mute); unfollow keeps them. Default true. */
+  boostsOfAuthor?: boolean;
+  /** Only this feed (an account taken off a list); default every feed. */
+  feed?: number;
+}
+
+type Row = Record<string, SqlStorageValue>;
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS feed_entries (
+    feed INTEGER NOT NULL,
+    status_id INTEGER NOT NULL,
+    author_id INTEGER NOT NULL,
+    reblog_of_id INTEGER,
+    reblog_author_id INTEGER,
+    PRIMARY KEY (feed, status_id)
+  ) WITHOUT ROWID`,
+  "CREATE INDEX IF NOT EXISTS feed_entries_author ON feed_entries (author_id)",
+  "CREATE INDEX IF NOT EXISTS feed_entries_reblog_author ON feed_entries (reblog_author_id) WHERE reblog_author_id IS NOT NULL",
+  "CREATE INDEX IF NOT EXISTS feed_entries_reblog ON feed_entries (feed, reblog_of_id) WHERE reblog_of_id IS NOT NULL",
+  // Per-feed sizes, so trimming never has to count a feed; kept by triggers so no write path forgets.
+  "CREATE TABLE IF NOT EXISTS feeds (feed INTEGER PRIMARY KEY, size INTEGER NOT NULL)",
+  `CREATE TRIGGER IF NOT EXISTS feed_entries_size_insert AFTER INSERT ON feed_entries BEGIN
+    INSERT INTO feeds (feed, size) VALUES (NEW.feed, 1) ON CONFLICT (feed) DO UPDATE SET size = size + 1;
+  END`,
+  `CREATE TRIGGER IF NOT EXISTS feed_entries_size_delete AFTER DELETE ON feed_entries BEGIN
+    UPDATE feeds SET size = size - 1 WHERE feed = OLD.feed;
+  END`,
+];
+
+function num(v: SqlStorageValue | undefined): number {
+  return typeof v === "number" ? v : Number(v);
+}
+
+function numOrNull(v: SqlStorageValue | undefined): number | null {
+  return v === null || v === undefined ? null : num(v);
+}
+
+function toEntry(row: Row): FeedEntry {
+  return {
+    statusId: num(row.status_id),
+    authorId: num(row.author_id),
+    reblogOfId: numOrNull(row.reblog_of_id),
+    reblogAuthorId: numOrNull(row.reblog_author_id),
+  };
+}
+
+export class FeedStore {
+  constructor(private readonly sql: SqlStorage) {
+    for (const statement of SCHEMA) this.sql.exec(statement).toArray();
+  }
+
+  /** Adds one status to each of `feeds`; returns the feeds it went into (boost dedupe may skip some). */
+  add(entry: FeedEntry, feeds: readonly number[]): number[] {
+    const added: number[] = [];
+    for (const feed of new Set(feeds)) {
+      if (this.insert(feed, entry)) {
+        this.trim(feed);
+        added.push(feed);
+      }
+    }
+    return added;
+  }
+
+  /** Adds many statuses to one feed (a follow's backfill), oldest first so boost dedupe sees the order they were posted in. */
+  merge(feed: number, entries: readonly FeedEntry[]): number {
+    let added = 0;
+    const sorted = [...entries].sort((a, b) => a.statusId - b.statusId);
+    for (const entry of sorted) if (this.insert(feed, entry)) added += 1;
+    if (added > 0) this.trim(feed);
+    return added;
+  }
+
+  /**
+   * Entries newest first. `max_id`/`since_id` bound the range; `min_id` returns the entries
+   * immediately newer than it (walking up from it), still newest first, as Mastodon does.
+   */
+  page(feed: number, query: FeedPageQuery): FeedEntry[] {
+    const limit = Math.min(Math.max(Math.trunc(query.limit), 1), MAX_PAGE);
+    const upper = query.maxId ?? Number.MAX_SAFE_INTEGER;
+    if (query.minId !== undefined) {
+      const rows = this.sql
+        .exec(
+          `SELECT status_id, author_id, reblog_of_id, reblog_author_id FROM feed_entries
+           WHERE feed = ? AND status_id > ? AND status_id < ? ORDER BY status_id ASC LIMIT ?`,
+          feed,
+          Math.max(query.minId, query.sinceId ?? 0),
+          upper,
+          limit,
+        )
+        .toArray();
+      return rows.map(toEntry).reverse();
+    }
+    return this.sql
+      .exec(
+        `SELECT status_id, author_id, reblog_of_id, reblog_author_id FROM feed_entries
+         WHERE feed = ? AND status_id < ? AND status_id > ? ORDER BY status_id DESC LIMIT ?`,
+        feed,
+        upper,
+        query.sinceId ?? 0,
+        limit,
+      )
+      .toArray()
+      .map(toEntry);
+  }
+
+  /**
+   * Drops the author's statuses and boosts (and, unless told otherwise, boosts of their statuses) from
+   * every feed or from `options.feed`. Returns how many entries went.
+   */
+  removeAuthor(authorId: number, options: RemoveAuthorOptions = {}): number {
+    const inFeed = options.feed === undefined ? "" : " AND feed = ?";
+    const args = options.feed === undefined ? [authorId] : [authorId, options.feed];
+    let removed = this.sql.exec(`DELETE FROM feed_entries WHERE author_id = ?${inFeed} RETURNING 1`, ...args).toArray().length;
+    if (options.boostsOfAuthor ?? true) {
+      removed += this.sql
+        .exec(`DELETE FROM feed_entries WHERE reblog_author_id = ?${inFeed} RETURNING 1`, ...args)
+        .toArray().length;
+    }
+    return removed;
+  }
+
+  /** Drops a status and every boost of it from every feed. */
+  removeStatus(statusId: number): number {
+    const feeds = this.feedIds();
+    if (feeds.length === 0) return 0;
+    const list = JSON.stringify(feeds);
+    // `feed IN (...)` lets both deletes use an index (the primary key, feed_entries_reblog) per feed.
+    const a = this.sql
+      .exec(
+        "DELETE FROM feed_entries WHERE feed IN (SELECT value FROM json_each(?)) AND status_id = ? RETURNING 1",
+        list,
+        statusId,
+      )
+      .toArray().length;
+    const b = this.sql
+      .exec(
+        "DELETE FROM feed_entries WHERE feed IN (SELECT value FROM json_each(?)) AND reblog_of_id = ? RETURNING 1",
+        list,
+        statusId,
+      )
+      .toArray().length;
+    return a + b;
+  }
+
+  /** Drops a whole feed (a deleted list). */
+  clearFeed(feed: number): void {
+    this.sql.exec("DELETE FROM feed_entries WHERE feed = ?", feed).toArray();
+    this.sql.exec("DELETE FROM feeds WHERE feed = ?", feed).toArray();
+  }
+
+  size(feed: number): number {
+    const row = this.sql.exec("SELECT size FROM feeds WHERE feed = ?", feed).toArray()[0];
+    return row ? num(row.size) : 0;
+  }
+
+  private feedIds(): number[] {
+    return this.sql
+      .exec("SELECT feed FROM feeds")
+      .toArray()
+      .map((r) => num(r.feed));
+  }
+
+  /** Inserts unless present, or unless it is a boost Mastodon would not show again. */
+  private insert(feed: number, entry: FeedEntry): boolean {
+    if (entry.reblogOfId !== null && this.boostIsRedundant(feed, entry.reblogOfId)) return false;
+    const inserted = this.sql.exec(
+      `INSERT INTO feed_entries (feed, status_id, author_id, reblog_of_id, reblog_author_id)
+       VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1`,
+      feed,
+      entry.statusId,
+      entry.authorId,
+      entry.reblogOfId,
+      entry.reblogAuthorId,
+    );
+    return inserted.toArray().length > 0;
+  }
+
+  /**
+   * Mastodon's rule: a boost is not added when the boosted status is among the newest REBLOG_FALLOFF
+   * entries, or when another boost of it is already in the feed.
+   */
+  private boostIsRedundant(feed: number, originalId: number): boolean {
+    const row = this.sql
+      .exec(
+        `SELECT
+           EXISTS (SELECT 1 FROM feed_entries WHERE feed = ?1 AND reblog_of_id = ?2) AS boosted,
+           EXISTS (SELECT 1 FROM feed_entries WHERE feed = ?1 AND status_id = ?2 AND status_id >= COALESCE(
+             (SELECT status_id FROM feed_entries WHERE feed = ?1 ORDER BY status_id DESC LIMIT 1 OFFSET ?3), 0)) AS recent`,
+        feed,
+        originalId,
+        REBLOG_FALLOFF - 1,
+      )
+      .one();
+    return num(row.boosted) === 1 || num(row.recent) === 1;
+  }
+
+  /** Keeps the newest FEED_CAP entries: deletes only the excess, reading from the oldest end. */
+  private trim(feed: number): void {
+    const excess = this.size(feed) - FEED_CAP;
+    if (excess <= 0) return;
+    this.sql
+      .exec(
+        `DELETE FROM feed_entries WHERE feed = ? AND status_id IN
+           (SELECT status_id FROM feed_entries WHERE feed = ? ORDER BY status_id ASC LIMIT ?)`,
+        feed,
+        feed,
+        excess,
+      )
+      .toArray();
+  }
+}
