@@ -101,6 +101,9 @@ async function benchmark(stateDir: string): Promise<void> {
     home = await runHomeTimeline(server, summary, pages);
     console.log(`(b) ${posts} posts by an author with 1,000 local followers`);
     post = await runPostFanout(server, posts);
+  } catch (err) {
+    console.error(`wrangler's last lines:\n${server.recentOutput()}`);
+    throw err;
   } finally {
     await server.stop();
   }

@@ -45,6 +45,8 @@ export interface Server {
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Every log line from now on, until the returned function is called. */
   onLine(listener: (line: string) => void): () => void;
+  /** The last log lines, for error reports. */
+  recentOutput(): string;
   stop(): Promise<void>;
 }
 
@@ -109,6 +111,7 @@ export async function startServer(stateDir: string, secretKeyBase: string): Prom
 
   return {
     baseUrl,
+    recentOutput: () => output.slice(-40).join("\n"),
     onLine(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -10,7 +10,7 @@ import { sql } from "drizzle-orm";
 import { createDb, type Db } from "../db/client";
 import type { Bindings } from "../env";
 import type { AccountHub } from "../streaming/account-hub";
-import { type FeedEntry, HOME_FEED } from "../streaming/feed-store";
+import { FEED_CAP, type FeedEntry, HOME_FEED, MAX_PAGE } from "../streaming/feed-store";
 
 export type { FeedEntry };
 export { HOME_FEED };
@@ -162,4 +162,27 @@ export async function removeFromListFeed(env: Bindings, ownerId: number, listId:
 /** After a list is deleted. */
 export async function clearListFeed(env: Bindings, ownerId: number, listId: number): Promise<void> {
   await accountHub(env, ownerId).clearFeed(listId);
+}
+
+/**
+ * After a block or mute: also drop what mentions the target (anyone's statuses, and boosts of them),
+ * as Mastodon's clear_from_home does. Walks the home feed (at most FEED_CAP entries) and asks D1 once
+ * per page which of its statuses mention the target.
+ */
+export async function removeMentioningFromHomeFeed(env: Bindings, accountId: number, targetAccountId: number): Promise<void> {
+  const hub = accountHub(env, accountId);
+  let maxId: number | undefined;
+  for (let pages = 0; pages < Math.ceil(FEED_CAP / MAX_PAGE); pages++) {
+    const entries = await hub.pageFeed(0, { maxId, limit: MAX_PAGE });
+    if (entries.length === 0) return;
+    const candidates = [...new Set(entries.flatMap((e) => (e.reblogOfId === null ? [e.statusId] : [e.statusId, e.reblogOfId])))];
+    const rows = await env.DB.prepare(
+      "SELECT DISTINCT status_id FROM mentions WHERE account_id = ? AND status_id IN (SELECT value FROM json_each(?))",
+    )
+      .bind(targetAccountId, JSON.stringify(candidates))
+      .all<{ status_id: number }>();
+    // removeStatus also takes out boosts of the status.
+    for (const row of rows.results) await hub.removeStatus(row.status_id);
+    maxId = entries[entries.length - 1]?.statusId;
+  }
 }

@@ -19,6 +19,7 @@ import type { FeedEntry } from "../streaming/feed-store";
 import { normalizeTag } from "../text/status-text";
 import type { PageParams } from "../util/pagination";
 import { accountHub, HOME_FEED } from "./feeds";
+import { applyFilters, type FilterContext, loadActiveFilters } from "./filters";
 import { hydrateStatuses } from "./hydrate";
 
 /** Walks per page at most (each bounded by the page size). */
@@ -42,19 +43,19 @@ export interface TimelineContext {
 }
 
 /**
- * The one place keyword filters (Mastodon's `filtered` / hide) apply to every timeline, once the
- * filters issue wires them in: given the viewer (ctx.viewerId, null when anonymous) and the hydrated
- * page, annotate statuses or drop hidden ones. Async so it may load the viewer's filters from D1.
+ * The one place keyword filters (Mastodon's `filtered` / hide) apply to every timeline: the viewer's
+ * active filters for the context, loaded in one D1 round trip only for signed-in viewers, mark matching
+ * statuses with `filtered` and drop those whose filter hides them.
  */
 export async function applyKeywordFilters(
-  _ctx: TimelineContext,
-  _context: FilterContext,
+  ctx: TimelineContext,
+  context: FilterContext,
   page: MastodonStatus[],
 ): Promise<MastodonStatus[]> {
-  return page;
+  if (ctx.viewerId === null || page.length === 0) return page;
+  const filters = await loadActiveFilters(ctx.db, ctx.viewerId, context, Date.now());
+  return applyFilters(page, filters, context);
 }
-
-export type FilterContext = "home" | "public" | "thread" | "account";
 
 interface Round {
   /** Ids walked, in walk order (newest first for max_id/since_id walks, oldest first for min_id walks). */

@@ -10,7 +10,7 @@ import type { Bindings } from "../../env";
 import { newId } from "../../ids";
 import type { PageParams } from "../../util/pagination";
 import type { VisibleAccount } from "../accounts";
-import { removeFromHomeFeed } from "../feeds";
+import { removeFromHomeFeed, removeMentioningFromHomeFeed } from "../feeds";
 import { accountListable, accountsInOrder, batchSql, finishRowPage, type RowPage, rowIdRange } from "./common";
 import { endFollowStatements } from "./follow";
 
@@ -25,6 +25,7 @@ export async function blockAccount(env: Bindings, db: Db, source: Account, targe
       VALUES (${newId(now)}, ${source.id}, ${target.id}, ${now})`,
   ]);
   await removeFromHomeFeed(env, source.id, target.id);
+  await removeMentioningFromHomeFeed(env, source.id, target.id);
   if (target.domain === null) await removeFromHomeFeed(env, target.id, source.id);
 }
 

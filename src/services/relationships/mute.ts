@@ -10,7 +10,7 @@ import type { Bindings } from "../../env";
 import { newId } from "../../ids";
 import type { PageParams } from "../../util/pagination";
 import type { VisibleAccount } from "../accounts";
-import { mergeIntoHomeFeed, removeFromHomeFeed } from "../feeds";
+import { mergeIntoHomeFeed, removeFromHomeFeed, removeMentioningFromHomeFeed } from "../feeds";
 import { accountListable, accountsInOrder, batchSql, finishRowPage, type RowPage, rowIdRange } from "./common";
 
 export interface MuteOptions {
@@ -42,6 +42,7 @@ export async function muteAccount(
       AND account_id = ${source.id} AND from_account_id = ${target.id}`,
   ]);
   await removeFromHomeFeed(env, source.id, target.id);
+  await removeMentioningFromHomeFeed(env, source.id, target.id);
 }
 
 /** Ends a mute; the account's posts come back into the home feed if it is followed. */
