@@ -109,15 +109,25 @@ export async function runPostFanout(server: Server, posts: number): Promise<Post
   }
   stopListening();
 
+  // Every follower's home, a few at a time; a request that gets no answer is tried again (see newest()).
   let missing = 0;
   await pool(
     Array.from({ length: ACCOUNTS }, (_, i) => i),
-    8,
+    4,
     async (index) => {
-      const r = await call<Array<{ id: string }>>(server.baseUrl, `/api/v1/timelines/home?since_id=${last - 1}`, {
-        token: tokenFor(index),
-      });
-      if (!(r.status === 200 && r.body.some((s) => Number(s.id) === last))) missing += 1;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          const r = await call<Array<{ id: string }>>(server.baseUrl, `/api/v1/timelines/home?since_id=${last - 1}`, {
+            token: tokenFor(index),
+            timeoutMs: 20_000,
+          });
+          if (!(r.status === 200 && r.body.some((s) => Number(s.id) === last))) missing += 1;
+          return;
+        } catch {
+          // parked or timed out: ask again
+        }
+      }
+      missing += 1;
     },
   );
 

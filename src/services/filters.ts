@@ -205,3 +205,14 @@ export function applyFilters(statuses: MastodonStatus[], filters: ActiveFilters,
   }
   return out;
 }
+
+/** Loads the viewer's active filters for `context` (one D1 round trip) and applies them; anonymous viewers have none. */
+export async function applyViewerFilters(
+  db: Db,
+  viewerId: number | null,
+  context: FilterContext,
+  statuses: MastodonStatus[],
+): Promise<MastodonStatus[]> {
+  if (viewerId === null || statuses.length === 0) return statuses;
+  return applyFilters(statuses, await loadActiveFilters(db, viewerId, context, Date.now()), context);
+}

@@ -19,7 +19,7 @@ import type { FeedEntry } from "../streaming/feed-store";
 import { normalizeTag } from "../text/status-text";
 import type { PageParams } from "../util/pagination";
 import { accountHub, HOME_FEED } from "./feeds";
-import { applyFilters, type FilterContext, loadActiveFilters } from "./filters";
+import { applyViewerFilters, type FilterContext } from "./filters";
 import { hydrateStatuses } from "./hydrate";
 
 /** Walks per page at most (each bounded by the page size). */
@@ -52,9 +52,7 @@ export async function applyKeywordFilters(
   context: FilterContext,
   page: MastodonStatus[],
 ): Promise<MastodonStatus[]> {
-  if (ctx.viewerId === null || page.length === 0) return page;
-  const filters = await loadActiveFilters(ctx.db, ctx.viewerId, context, Date.now());
-  return applyFilters(page, filters, context);
+  return applyViewerFilters(ctx.db, ctx.viewerId, context, page);
 }
 
 interface Round {

@@ -38,3 +38,30 @@ describe("keyword filters on timelines", () => {
     expect((await timeline(`/api/v1/timelines/public?local=true&limit=40&max_id=${fine + 1}`)).ids).toContain(matching);
   });
 });
+
+describe("keyword filters on threads and profiles", () => {
+  it("hide a matching reply from the thread and a matching status from the author's profile", async () => {
+    const [alice, bob] = await users(2);
+    if (!alice || !bob) throw new Error("users");
+    const word = `quux${Date.now().toString(36)}`;
+    await filter(alice.token, {
+      title: "gone",
+      context: ["thread", "account"],
+      filter_action: "hide",
+      keywords_attributes: [{ keyword: word }],
+    });
+    const root = await post(bob.account.id, { text: "root" });
+    const reply = await post(bob.account.id, { text: `re ${word}`, inReplyTo: { id: root, accountId: bob.account.id } });
+    const plain = await post(bob.account.id, { text: "plain", inReplyTo: { id: root, accountId: bob.account.id } });
+
+    const context = (await (await api(`/api/v1/statuses/${root}/context`, { token: alice.token })).json()) as {
+      descendants: Array<{ id: string }>;
+    };
+    expect(context.descendants.map((s) => s.id)).toEqual([String(plain)]);
+    const profile = (await (await api(`/api/v1/accounts/${bob.account.id}/statuses`, { token: alice.token })).json()) as Array<{
+      id: string;
+    }>;
+    expect(profile.map((s) => s.id)).not.toContain(String(reply));
+    expect(profile.map((s) => s.id)).toContain(String(plain));
+  });
+});

@@ -11,6 +11,7 @@ import type { MastodonStatus } from "../../entities/status";
 import { normalizeTag } from "../../text/status-text";
 import type { PageParams } from "../../util/pagination";
 import { requireVisibleAccountWithRole } from "../accounts";
+import { applyViewerFilters } from "../filters";
 import { hydrateStatuses } from "../hydrate";
 import { idOrder, idRange, newestFirst } from "./paging";
 
@@ -88,7 +89,9 @@ export async function accountStatuses(
     .orderBy(idOrder(statuses.id, q.page))
     .limit(q.page.limit);
   const ids = newestFirst(rows, q.page).map((r) => r.id);
-  return { statuses: await hydrateStatuses(db, config, viewerId, ids), cursorIds: ids };
+  // Filters never hide your own statuses (applyFilters skips the viewer's own).
+  const hydrated = await hydrateStatuses(db, config, viewerId, ids);
+  return { statuses: await applyViewerFilters(db, viewerId, "account", hydrated), cursorIds: ids };
 }
 
 /** The SQL side of the visibility rules for one author's statuses. */

@@ -8,6 +8,7 @@ import { sql } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { Db } from "../../db/client";
 import type { MastodonStatus } from "../../entities/status";
+import { applyViewerFilters } from "../filters";
 import { hydrateStatuses } from "../hydrate";
 import { idList } from "../visibility";
 import { CONTEXT_ANCESTORS_MAX, CONTEXT_DESCENDANTS_DEPTH, CONTEXT_DESCENDANTS_MAX } from "./limits";
@@ -60,7 +61,7 @@ export async function statusContext(db: Db, config: Config, viewerId: number | n
   if (all.length === 0) return { ancestors: [], descendants: [] };
 
   const muted = viewerId === null ? new Set<number>() : await mutedAuthors(db, viewerId, all);
-  const hydrated = await hydrateStatuses(db, config, viewerId, all);
+  const hydrated = await applyViewerFilters(db, viewerId, "thread", await hydrateStatuses(db, config, viewerId, all));
   const byId = new Map<string, MastodonStatus>();
   for (const s of hydrated) {
     if (s.account.id === String(viewerId) || !muted.has(Number(s.account.id))) byId.set(s.id, s);
