@@ -3,6 +3,7 @@
  * `Authorization: Signature`) with keyId, algorithm (rsa-sha256 or hs2019, default hs2019),
  * headers and signature. Mastodon's coverage and time rules are applied when the policy asks.
  */
+import type { OutgoingRequest, RequestSigner } from "./crypto-keys";
 import { base64ToBytes, bytesToBase64, type SignatureAlgorithm, signBytes } from "./crypto-keys";
 import { digestHeaderValue } from "./digest";
 import {
@@ -181,21 +182,13 @@ export function parseCavageSignature(msg: SignedMessage, value: string, policy: 
   };
 }
 
-export interface CavageSigner {
-  keyId: string;
-  privateKey: CryptoKey;
-  algorithm: "rsa-v1_5-sha256" | "ed25519";
-}
+export type CavageSigner = RequestSigner;
 
 /**
  * Signs a request the way Mastodon does: GET covers `(request-target) host date`, a request with a
  * body also covers `digest` (written `SHA-256=`). Sets Date, Digest and Signature on `headers`.
  */
-export async function signCavage(
-  request: { method: string; url: string; headers: Headers; body: Uint8Array | null },
-  signer: CavageSigner,
-  now: number = Date.now(),
-): Promise<void> {
+export async function signCavage(request: OutgoingRequest, signer: CavageSigner, now: number = Date.now()): Promise<void> {
   const url = new URL(request.url);
   const headers = request.headers;
   headers.set("date", new Date(now).toUTCString());

@@ -236,3 +236,17 @@ export async function verifyBytes(
     return false;
   }
 }
+
+/** What both signature schemes need to sign an outgoing request. */
+export interface RequestSigner {
+  keyId: string;
+  privateKey: CryptoKey;
+  algorithm: "rsa-v1_5-sha256" | "ed25519";
+}
+
+export interface OutgoingRequest {
+  method: string;
+  url: string;
+  headers: Headers;
+  body: Uint8Array | null;
+}

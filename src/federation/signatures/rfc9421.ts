@@ -4,6 +4,7 @@
  * `created` present, `@method` and `@target-uri` covered, and on requests with a body a
  * `Content-Digest` (RFC 9530) present and covered.
  */
+import type { OutgoingRequest, RequestSigner } from "./crypto-keys";
 import { bytesToBase64, type SignatureAlgorithm, signBytes } from "./crypto-keys";
 import { contentDigestHeaderValue } from "./digest";
 import {
@@ -167,21 +168,13 @@ export function parseRfc9421Signature(msg: SignedMessage, policy: VerifyPolicy):
   };
 }
 
-export interface Rfc9421Signer {
-  keyId: string;
-  privateKey: CryptoKey;
-  algorithm: "rsa-v1_5-sha256" | "ed25519";
-}
+export type Rfc9421Signer = RequestSigner;
 
 /**
  * Signs as Mastodon's RFC 9421 fallback does: `("@method" "@target-uri")`, plus `"content-digest"`
  * when there is a body; `created` and `keyid`, no `alg` (the key implies it, as Mastodon expects).
  */
-export async function signRfc9421(
-  request: { method: string; url: string; headers: Headers; body: Uint8Array | null },
-  signer: Rfc9421Signer,
-  now: number = Date.now(),
-): Promise<void> {
+export async function signRfc9421(request: OutgoingRequest, signer: Rfc9421Signer, now: number = Date.now()): Promise<void> {
   const headers = request.headers;
   const components = ['"@method"', '"@target-uri"'];
   if (request.body !== null) {
