@@ -22,7 +22,7 @@ import { statusesRoutes } from "./api/mastodon/v1/statuses";
 import { timelinesRoutes } from "./api/mastodon/v1/timelines";
 import { instanceV2Routes } from "./api/mastodon/v2/instance";
 import { ConfigError, loadConfig } from "./config";
-import { createDb } from "./db/client";
+import { envDb } from "./db/client";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
 import { federationRoutes } from "./federation/routes";
@@ -46,7 +46,7 @@ export function createApp(): Hono<AppEnv> {
 
   app.use("*", async (c, next) => {
     c.set("config", loadConfig(c.env));
-    c.set("db", createDb(c.env.DB));
+    c.set("db", envDb(c.env));
     c.set("auth", undefined);
     await next();
   });

@@ -17,6 +17,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
+import { queueEvents } from "../events";
 import { createDb } from "./client";
 
 export interface TracedStatement {
@@ -257,7 +258,7 @@ export const d1Metrics = createMiddleware<AppEnv>(async (c, next) => {
   const db = meteredD1(c.env.DB, meter);
   // A copy of env: the original object is shared by every request this isolate serves.
   c.env = { ...c.env, DB: db };
-  c.set("db", createDb(db));
+  c.set("db", createDb(db, queueEvents(c.env)));
   await next();
   try {
     c.res.headers.append("Server-Timing", meter.serverTiming(performance.now() - started));

@@ -4,7 +4,7 @@
  * by page with Mastodon's home and list rules evaluated in SQL (see fanout.ts for the rules).
  */
 import { type SQL, sql } from "drizzle-orm";
-import { createDb, type Db } from "../db/client";
+import { type Db, envDb } from "../db/client";
 import type { Bindings } from "../env";
 import { accountHub, type FeedEntry, HOME_FEED, runBounded } from "../services/feeds";
 import { notify } from "../services/notifications";
@@ -82,7 +82,7 @@ function replyToOther(s: StatusRow): number | null {
 }
 
 export async function statusCreated(env: Bindings, statusId: number, stats: FanoutStats): Promise<FanoutResult> {
-  const db = createDb(env.DB);
+  const db = envDb(env);
   const status = await timed(stats, "d1Ms", loadStatus(db, statusId));
   // Deleted before the fanout ran, or the author was suspended meanwhile: nobody should get it.
   if (!status || status.author_suspended !== null) return "done";
@@ -211,7 +211,7 @@ export function followerPageQuery(s: StatusRow, after: number, now: number): SQL
 
 /** Followers above `after`, page by page; hands the rest to a follow-up message past the budget. */
 export async function addToFollowers(env: Bindings, status: StatusRow, after: number, stats: FanoutStats): Promise<FanoutResult> {
-  const db = createDb(env.DB);
+  const db = envDb(env);
   const entry = entryOf(status);
   // Mastodon sends `status` notifications for originals and self-replies, never for boosts.
   const notifies = status.reblog_of_id === null && replyToOther(status) === null;

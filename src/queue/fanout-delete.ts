@@ -3,7 +3,7 @@
  * feeds of its author, of the accounts it mentioned and of the author's local followers.
  */
 import { sql } from "drizzle-orm";
-import { createDb } from "../db/client";
+import { envDb } from "../db/client";
 import type { Bindings } from "../env";
 import { accountHub, runBounded } from "../services/feeds";
 import {
@@ -27,7 +27,7 @@ export async function statusDeleted(
   reblogOfId: number | null,
   stats: FanoutStats,
 ): Promise<FanoutResult> {
-  const db = createDb(env.DB);
+  const db = envDb(env);
   const local = await timed(
     stats,
     "d1Ms",
@@ -52,7 +52,7 @@ export async function removeFromFollowers(
   after: number,
   stats: FanoutStats,
 ): Promise<FanoutResult> {
-  const db = createDb(env.DB);
+  const db = envDb(env);
   let cursor = after;
   for (let page = 0; page < FOLLOWER_PAGES_PER_MESSAGE; page++) {
     const fetched = await timed(

@@ -16,8 +16,9 @@
  * Every step is idempotent (feed inserts and notifications dedupe), so a retried message is harmless.
  * This file is the dispatch; fanout-create.ts and fanout-delete.ts hold the handlers.
  */
-import { createDb } from "../db/client";
+import { envDb } from "../db/client";
 import type { Bindings } from "../env";
+import { notificationCreated } from "./events";
 import { type FanoutResult, newStats } from "./fanout-common";
 import { addToFollowers, loadStatus, statusCreated } from "./fanout-create";
 import { removeFromFollowers, statusDeleted } from "./fanout-delete";
@@ -37,9 +38,12 @@ export async function handleFanout(env: Bindings, message: FanoutMessage, stats 
       return "done";
     case "status.deleted":
       return statusDeleted(env, message.statusId, message.accountId, message.reblogOfId, stats);
+    case "notification.created":
+      await notificationCreated(env, message.notificationId, message.accountId);
+      return "done";
     case "status.followers":
       if (message.op === "add") {
-        const status = await loadStatus(createDb(env.DB), message.statusId);
+        const status = await loadStatus(envDb(env), message.statusId);
         return status ? addToFollowers(env, status, message.afterAccountId, stats) : "done";
       }
       return removeFromFollowers(env, message.statusId, message.accountId, message.reblogOfId, message.afterAccountId, stats);
@@ -50,7 +54,9 @@ export async function handleFanout(env: Bindings, message: FanoutMessage, stats 
 export function isFanoutMessage(body: unknown): body is FanoutMessage {
   if (typeof body !== "object" || body === null) return false;
   const m = body as Record<string, unknown>;
-  if (m.v !== 1 || typeof m.statusId !== "number") return false;
+  if (m.v !== 1) return false;
+  if (m.type === "notification.created") return typeof m.notificationId === "number" && typeof m.accountId === "number";
+  if (typeof m.statusId !== "number") return false;
   switch (m.type) {
     case "status.created":
     case "status.updated":
@@ -62,6 +68,10 @@ export function isFanoutMessage(body: unknown): body is FanoutMessage {
     default:
       return false;
   }
+}
+
+function subjectOf(m: FanoutMessage): string {
+  return m.type === "notification.created" ? `notification ${m.notificationId}` : `status ${m.statusId}`;
 }
 
 /** Seconds before a failed message is tried again: 10 s, 20 s, 40 s ... capped at an hour. */
@@ -84,11 +94,11 @@ export async function handleFanoutBatch(batch: MessageBatch<unknown>, env: Bindi
       message.ack();
       // One line per message: what operators (and the benchmark) read to see how long fanout takes.
       console.log(
-        `fanout: ${message.body.type} ${message.body.statusId} ${result} in ${Date.now() - started} ms ` +
+        `fanout: ${message.body.type} ${subjectOf(message.body)} ${result} in ${Date.now() - started} ms ` +
           `(${stats.followers} followers, ${stats.feeds} feeds; D1 ${stats.d1Ms} ms, AccountHubs ${stats.hubMs} ms)`,
       );
     } catch (err) {
-      console.error(`fanout: ${message.body.type} for status ${message.body.statusId} failed (attempt ${message.attempts})`, err);
+      console.error(`fanout: ${message.body.type} for ${subjectOf(message.body)} failed (attempt ${message.attempts})`, err);
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
   }

@@ -22,7 +22,25 @@ export type FanoutMessage =
       accountId: number;
       reblogOfId: number | null;
       afterAccountId: number;
-    };
+    }
+  /** A notification was stored (src/events.ts): stream it to the recipient's sockets and push it. */
+  | { type: "notification.created"; v: 1; notificationId: number; accountId: number };
+
+/**
+ * DELIVERY: one activity for up to DELIVERY_INBOXES_PER_MESSAGE inboxes. The consumer loads the
+ * signing key of `actorId` (a local account; null for the instance actor) from D1, signs once per
+ * inbox, and re-enqueues the inboxes that failed with backoff (`attempt` counts those rounds).
+ */
+export interface DeliveryMessage {
+  type: "delivery";
+  v: 1;
+  actorId: number | null;
+  activity: Record<string, unknown>;
+  inboxes: string[];
+  attempt: number;
+}
+
+export const DELIVERY_INBOXES_PER_MESSAGE = 100;
 
 /**
  * INBOX: an activity whose HTTP signature, digest and key owner the inbox route has already
@@ -39,7 +57,7 @@ export interface InboxMessage {
   actorGone?: true;
 }
 
-export type QueueMessage = FanoutMessage | InboxMessage;
+export type QueueMessage = FanoutMessage | InboxMessage | DeliveryMessage;
 
 export const QUEUE_NAMES = {
   inbox: "petrel-inbox",

@@ -7,7 +7,7 @@
  * DO call and no D1 at all.
  */
 import { sql } from "drizzle-orm";
-import { createDb, type Db } from "../db/client";
+import { type Db, envDb } from "../db/client";
 import type { Bindings } from "../env";
 import type { AccountHub } from "../streaming/account-hub";
 import { FEED_CAP, type FeedEntry, HOME_FEED, MAX_PAGE } from "../streaming/feed-store";
@@ -121,7 +121,7 @@ async function mergeIntoFeed(env: Bindings, ownerId: number, feed: number, targe
   // The follow is already committed when this runs; a failed backfill only leaves older posts out of
   // the feed (new ones arrive through the fanout), so it is logged rather than failing the request.
   try {
-    const entries = await recentEntriesFor(createDb(env.DB), ownerId, targetAccountId, feed);
+    const entries = await recentEntriesFor(envDb(env), ownerId, targetAccountId, feed);
     if (entries.length > 0) await accountHub(env, ownerId).mergeIntoFeed(feed, entries);
   } catch (err) {
     console.error(`feeds: merging ${targetAccountId} into feed ${feed} of ${ownerId} failed`, err);

@@ -38,5 +38,7 @@ export async function notify(db: Db, n: NewNotification): Promise<number | undef
         WHERE b.account_id = ${n.recipientId} AND a.domain IS NOT NULL AND b.domain = a.domain
       )
     RETURNING id`);
-  return rows[0]?.id;
+  const created = rows[0]?.id;
+  if (created !== undefined && db.$events) await db.$events.notificationCreated(created, n.recipientId);
+  return created;
 }

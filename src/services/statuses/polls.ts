@@ -3,7 +3,7 @@
  * "poll has ended" notifications the cron sends. Vote counts are kept by the poll_votes trigger.
  */
 import { and, asc, eq, gt, isNull, lte, sql } from "drizzle-orm";
-import { createDb, type Db } from "../../db/client";
+import { type Db, envDb } from "../../db/client";
 import { type Poll, polls, pollVotes } from "../../db/schema";
 import { type MastodonPoll, pollExpired, serializePoll } from "../../entities/poll";
 import type { Bindings } from "../../env";
@@ -100,7 +100,7 @@ const ENDED_NOTIFY_WINDOW_MS = 7 * 86_400_000;
  * Returns how many polls were handled.
  */
 export async function notifyEndedPolls(env: Bindings, now: number): Promise<number> {
-  const db = createDb(env.DB);
+  const db = envDb(env);
   const due = await db
     .select({ id: polls.id, statusId: polls.statusId, accountId: polls.accountId })
     .from(polls)

@@ -4,7 +4,7 @@
  */
 import { and, asc, eq, lte } from "drizzle-orm";
 import { type Config, loadConfig } from "../../config";
-import { createDb, type Db } from "../../db/client";
+import { type Db, envDb } from "../../db/client";
 import { accounts, scheduledStatuses, users } from "../../db/schema";
 
 import { type MastodonScheduledStatus, type ScheduledParams, serializeScheduledStatus } from "../../entities/scheduled-status";
@@ -104,7 +104,7 @@ const RETRY_WINDOW_MS = 86_400_000;
  * that fails for another reason goes back for the next run. Returns how many were published.
  */
 export async function publishDueScheduledStatuses(env: Bindings, now: number): Promise<number> {
-  const db = createDb(env.DB);
+  const db = envDb(env);
   const config = loadConfig(env);
   const due = await db
     .select()
