@@ -10,6 +10,10 @@ import { enqueueFanout } from "./queue/messages";
 
 export interface DomainEvents {
   notificationCreated(notificationId: number, accountId: number): Promise<void>;
+  /** The account's filters changed: their open clients refetch them (`filters_changed`). */
+  filtersChanged(accountId: number): Promise<void>;
+  /** A direct-message conversation of this account changed (new status, read state). */
+  conversationUpdated(accountId: number, conversationId: number): Promise<void>;
 }
 
 /** Events delivered through the FANOUT queue. */
@@ -17,6 +21,12 @@ export function queueEvents(env: Pick<Bindings, "FANOUT">): DomainEvents {
   return {
     async notificationCreated(notificationId, accountId) {
       await enqueueFanout(env.FANOUT, { type: "notification.created", v: 1, notificationId, accountId });
+    },
+    async filtersChanged(accountId) {
+      await enqueueFanout(env.FANOUT, { type: "filters.changed", v: 1, accountId });
+    },
+    async conversationUpdated(accountId, conversationId) {
+      await enqueueFanout(env.FANOUT, { type: "conversation.updated", v: 1, accountId, conversationId });
     },
   };
 }

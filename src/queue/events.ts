@@ -5,9 +5,17 @@
  */
 import type { Bindings } from "../env";
 import { pushNotification } from "../push/deliver";
-import { streamNotification } from "../streaming/notify";
+import { streamConversation, streamFiltersChanged, streamNotification } from "../streaming/notify";
 
 export async function notificationCreated(env: Bindings, notificationId: number, accountId: number): Promise<void> {
   await streamNotification(env, notificationId, accountId);
   await pushNotification(env, notificationId, accountId);
+}
+
+export async function filtersChanged(env: Bindings, accountId: number): Promise<void> {
+  await streamFiltersChanged(env, accountId);
+}
+
+export async function conversationUpdated(env: Bindings, accountId: number, conversationId: number): Promise<void> {
+  await streamConversation(env, accountId, conversationId);
 }

@@ -18,7 +18,7 @@
  */
 import { envDb } from "../db/client";
 import type { Bindings } from "../env";
-import { notificationCreated } from "./events";
+import { conversationUpdated, filtersChanged, notificationCreated } from "./events";
 import { type FanoutResult, newStats } from "./fanout-common";
 import { addToFollowers, loadStatus, statusCreated } from "./fanout-create";
 import { removeFromFollowers, statusDeleted } from "./fanout-delete";
@@ -41,6 +41,12 @@ export async function handleFanout(env: Bindings, message: FanoutMessage, stats 
     case "notification.created":
       await notificationCreated(env, message.notificationId, message.accountId);
       return "done";
+    case "filters.changed":
+      await filtersChanged(env, message.accountId);
+      return "done";
+    case "conversation.updated":
+      await conversationUpdated(env, message.accountId, message.conversationId);
+      return "done";
     case "status.followers":
       if (message.op === "add") {
         const status = await loadStatus(envDb(env), message.statusId);
@@ -56,6 +62,8 @@ export function isFanoutMessage(body: unknown): body is FanoutMessage {
   const m = body as Record<string, unknown>;
   if (m.v !== 1) return false;
   if (m.type === "notification.created") return typeof m.notificationId === "number" && typeof m.accountId === "number";
+  if (m.type === "filters.changed") return typeof m.accountId === "number";
+  if (m.type === "conversation.updated") return typeof m.accountId === "number" && typeof m.conversationId === "number";
   if (typeof m.statusId !== "number") return false;
   switch (m.type) {
     case "status.created":
@@ -71,7 +79,16 @@ export function isFanoutMessage(body: unknown): body is FanoutMessage {
 }
 
 function subjectOf(m: FanoutMessage): string {
-  return m.type === "notification.created" ? `notification ${m.notificationId}` : `status ${m.statusId}`;
+  switch (m.type) {
+    case "notification.created":
+      return `notification ${m.notificationId}`;
+    case "filters.changed":
+      return `filters of ${m.accountId}`;
+    case "conversation.updated":
+      return `conversation ${m.conversationId} of ${m.accountId}`;
+    default:
+      return `status ${m.statusId}`;
+  }
 }
 
 /** Seconds before a failed message is tried again: 10 s, 20 s, 40 s ... capped at an hour. */

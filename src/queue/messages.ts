@@ -24,7 +24,9 @@ export type FanoutMessage =
       afterAccountId: number;
     }
   /** A notification was stored (src/events.ts): stream it to the recipient's sockets and push it. */
-  | { type: "notification.created"; v: 1; notificationId: number; accountId: number };
+  | { type: "notification.created"; v: 1; notificationId: number; accountId: number }
+  | { type: "filters.changed"; v: 1; accountId: number }
+  | { type: "conversation.updated"; v: 1; accountId: number; conversationId: number };
 
 /**
  * DELIVERY: one activity for up to DELIVERY_INBOXES_PER_MESSAGE inboxes. The consumer loads the
