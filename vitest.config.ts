@@ -35,6 +35,9 @@ export default defineConfig(async () => {
             include: ["src/**/*.test.ts", "test/**/*.test.ts"],
             exclude: ["test/e2e/**", "node_modules/**"],
             setupFiles: ["./test/setup/apply-migrations.ts"],
+            // Integration tests run many D1 and Durable Object round trips; on a busy 2-core runner
+            // vitest's 5 s default fails slow machines, not slow code (timings live in bench/).
+            testTimeout: 20_000,
           },
         },
         {

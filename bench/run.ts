@@ -17,12 +17,15 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { applyLocalMigrations, ensureStateDir, loadOrCreateSecretKeyBase } from "../scripts/lib/local-state";
+import { runFederationBenches } from "./federation-benches";
 import { FOLLOWED, runHomeTimeline } from "./home-timeline";
 import { replayFloor } from "./lib/floor";
 import { d1File, type SeedSummary, STATUSES, seed } from "./lib/seed";
 import { BENCH_DATA, startServer } from "./lib/server";
 import { percentile, printTable } from "./lib/stats";
+import { runMediaBench } from "./media/run";
 import { runPostFanout } from "./post-fanout";
+import { runStreamingBenches } from "./streaming/run";
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -82,6 +85,9 @@ async function main(): Promise<void> {
   } finally {
     rmSync(stateDir, { recursive: true, force: true });
   }
+  runFederationBenches();
+  // CPU per image (12 MP JPEG, 1 MP PNG) in workerd beside the same codecs under Node, as a ratio.
+  await runMediaBench();
 }
 
 async function benchmark(stateDir: string): Promise<void> {
@@ -90,6 +96,8 @@ async function benchmark(stateDir: string): Promise<void> {
   const posts = option("posts", 20);
   const { dir: seedDir, summary } = await prepareSeed(statuses, process.argv.includes("--reseed"));
   cpSync(seedDir, stateDir, { recursive: true });
+  // Migrations added since the seed was built apply to the copy (applied ones are recorded and skipped).
+  await applyLocalMigrations(stateDir);
   const secret = loadOrCreateSecretKeyBase(stateDir);
   console.log(`state: ${stateDir} (${summary.accounts} accounts, ${summary.follows} follows, ${summary.statuses} statuses)`);
 
@@ -101,6 +109,7 @@ async function benchmark(stateDir: string): Promise<void> {
     home = await runHomeTimeline(server, summary, pages);
     console.log(`(b) ${posts} posts by an author with 1,000 local followers`);
     post = await runPostFanout(server, posts);
+    await runStreamingBenches(server);
   } catch (err) {
     console.error(`wrangler's last lines:\n${server.recentOutput()}`);
     throw err;

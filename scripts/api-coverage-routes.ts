@@ -241,7 +241,8 @@ export function extractRoutes(files: readonly SourceFile[], rootFile = "src/app.
       if (!def) continue;
       const bodyOpen = text.indexOf("{", skipBalanced(text, def.index + def[0].length - 1));
       const body = text.slice(bodyOpen, skipBalanced(text, bodyOpen));
-      const returned = /\breturn\s+([A-Za-z_$][\w$]*)\s*;/.exec(body)?.[1];
+      // The factory's own `return x;` is its last one; earlier ones belong to the handlers it defines.
+      const returned = [...body.matchAll(/\breturn\s+([A-Za-z_$][\w$]*)\s*;/g)].at(-1)?.[1];
       if (returned)
         mounts.push({ parent: qualify(file, text, m[1] as string), prefix: "", child: qualify(file, text, returned) });
     }

@@ -60,6 +60,9 @@ async function main(): Promise<void> {
     String(inspectorPort),
     "--persist-to",
     stateDir,
+    // Cron triggers do not fire by themselves under `wrangler dev`; this exposes /__scheduled, which
+    // the ticker below calls every minute so the local instance runs its cron as production does.
+    "--test-scheduled",
   ];
   for (const [name, value] of Object.entries({ ...vars, SECRET_KEY_BASE: secretKeyBase })) args.push("--var", `${name}:${value}`);
 
@@ -78,6 +81,19 @@ async function main(): Promise<void> {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => forward(signal));
+
+  const tick = async (): Promise<void> => {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/__scheduled?cron=${encodeURIComponent("* * * * *")}`);
+      await res.body?.cancel();
+    } catch {
+      // Not listening yet, or stopping: the next minute tries again.
+    }
+  };
+  const ticker = setInterval(() => {
+    void tick();
+  }, 60_000);
+  ticker.unref();
 
   child.on("error", (err) => fail(`could not start wrangler: ${err.message}`));
   child.on("exit", (code, signal) => {

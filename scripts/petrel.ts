@@ -48,6 +48,18 @@ const GROUPS: Record<string, () => Promise<CommandGroup>> = {
     const m = await import("./commands/announcements");
     return { usage: m.ANNOUNCEMENTS_USAGE, run: m.announcementsCommand };
   },
+  reports: async () => {
+    const m = await import("./commands/reports");
+    return { usage: m.REPORTS_USAGE, run: m.reportsCommand };
+  },
+  emoji: async () => {
+    const m = await import("./commands/emoji");
+    return { usage: m.EMOJI_USAGE, run: m.emojiCommand };
+  },
+  media: async () => {
+    const m = await import("./commands/media");
+    return { usage: m.MEDIA_USAGE, run: m.mediaCommand };
+  },
 };
 
 async function usage(): Promise<string> {

@@ -20,6 +20,8 @@ export interface Config {
   secretKeyBase: string;
   authorizedFetch: boolean;
   remoteMediaRetentionDays: number;
+  /** Minutes between recomputations of trends by the cron (0: every run). */
+  trendsIntervalMinutes: number;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +58,7 @@ export interface ConfigSource {
   SECRET_KEY_BASE?: string;
   AUTHORIZED_FETCH?: string;
   REMOTE_MEDIA_RETENTION_DAYS?: string;
+  TRENDS_INTERVAL_MINUTES?: string;
 }
 
 export function loadConfig(env: ConfigSource): Config {
@@ -103,6 +106,11 @@ export function loadConfig(env: ConfigSource): Config {
     throw new ConfigError("REMOTE_MEDIA_RETENTION_DAYS", "must be a whole number of days, 1 or more");
   }
 
+  const trendsInterval = Number((env.TRENDS_INTERVAL_MINUTES ?? "15").trim() || "15");
+  if (!Number.isInteger(trendsInterval) || trendsInterval < 0) {
+    throw new ConfigError("TRENDS_INTERVAL_MINUTES", "must be a whole number of minutes, 0 or more");
+  }
+
   const scheme = plainHttp ? "http" : "https";
   return {
     localDomain,
@@ -118,6 +126,7 @@ export function loadConfig(env: ConfigSource): Config {
     secretKeyBase,
     authorizedFetch: parseFlag("AUTHORIZED_FETCH", env.AUTHORIZED_FETCH),
     remoteMediaRetentionDays: retention,
+    trendsIntervalMinutes: trendsInterval,
   };
 }
 

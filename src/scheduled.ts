@@ -3,10 +3,15 @@
  * housekeeping that keeps tables small. Each job runs on its own, so one failing job never stops the
  * others; failures are logged and the job runs again on the next tick.
  */
+import { loadConfig } from "./config";
+import { createDb } from "./db/client";
 import type { Bindings } from "./env";
+import { refreshStaleActors } from "./federation/refresh-actors";
 import { deleteUnattachedMedia } from "./media/cleanup";
+import { expireRemoteMedia } from "./media/remote/cleanup";
 import { notifyEndedPolls } from "./services/statuses/polls";
 import { publishDueScheduledStatuses } from "./services/statuses/scheduled";
+import { refreshTrends } from "./services/trends/compute";
 
 const DAY = 86_400_000;
 
@@ -26,7 +31,13 @@ export async function runScheduled(now: number, env: Bindings): Promise<void> {
     ["scheduled statuses", () => publishDueScheduledStatuses(env, now)],
     ["ended polls", () => notifyEndedPolls(env, now)],
     ["unattached media", () => deleteUnattachedMedia(env, now)],
+    // Cached remote media unused for REMOTE_MEDIA_RETENTION_DAYS (src/media/remote/cleanup.ts).
+    ["remote media cache", () => expireRemoteMedia(createDb(env.DB), env.MEDIA, loadConfig(env).remoteMediaRetentionDays, now)],
     ["housekeeping", () => housekeeping(now, env)],
+    // The few stalest remote actors older than a day (src/federation/refresh-actors.ts).
+    ["remote actors", () => refreshStaleActors(createDb(env.DB), loadConfig(env), now)],
+    // Recomputes at most every 15 minutes (src/services/trends/compute.ts).
+    ["trends", () => refreshTrends(createDb(env.DB), now, { intervalMs: loadConfig(env).trendsIntervalMinutes * 60_000 })],
   ];
   const results = await Promise.allSettled(jobs.map(([, run]) => run()));
   results.forEach((result, i) => {

@@ -4,10 +4,13 @@
  * Kept out of the test suite: it takes seconds and its numbers depend on the machine.
  */
 import { fileURLToPath } from "node:url";
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
+
+// The delivery benchmark reads keys and per-server state from D1, so the real migrations are applied.
+const migrations = await readD1Migrations(`${root}/migrations`);
 
 export default defineConfig({
   root,
@@ -16,6 +19,7 @@ export default defineConfig({
       wrangler: { configPath: `${root}/wrangler.toml` },
       miniflare: {
         bindings: {
+          TEST_MIGRATIONS: migrations,
           SECRET_KEY_BASE: "bench-secret-key-base-0123456789abcdefghijklmnop",
           ENVIRONMENT: "development",
           LOCAL_DOMAIN: "petrel.test",
@@ -23,5 +27,9 @@ export default defineConfig({
       },
     }),
   ],
-  test: { include: ["bench/federation/**/*.bench.test.ts"], testTimeout: 300_000 },
+  test: {
+    include: ["bench/federation/**/*.bench.test.ts"],
+    setupFiles: [`${root}/test/setup/apply-migrations.ts`],
+    testTimeout: 300_000,
+  },
 });

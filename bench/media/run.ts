@@ -1,5 +1,5 @@
 /**
- * `npm run bench:media` (tsx bench/media/run.ts [--runs 10]): CPU time per uploaded image for the
+ * Part of `npm run bench`; alone: `tsx bench/media/run.ts [--runs 10]`. CPU time per uploaded image for the
  * upload pipeline's image work (header check, WASM decode, downscale, blurhash, preview encode,
  * metadata strip) on a 12-megapixel JPEG and a 1-megapixel PNG.
  *
@@ -13,6 +13,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { blurhashOf } from "../../src/media/blurhash";
 import { Codecs, type Rgba } from "../../src/media/codecs";
 import { decodeImage, encodePreview, processImage, smallVersion, strippedOriginal } from "../../src/media/image";
@@ -216,7 +217,8 @@ async function measureWorker(worker: { url: string; workerd: number[] }, bytes: 
   return median(samples);
 }
 
-async function main(): Promise<void> {
+/** The whole media benchmark; `npm run bench` runs it after the others (bench/run.ts). */
+export async function runMediaBench(): Promise<void> {
   const runs = option("runs", 10);
   const codecs = nodeCodecs();
   const images = await inputs(codecs);
@@ -254,4 +256,5 @@ async function main(): Promise<void> {
   if (failed) process.exitCode = 1;
 }
 
-await main();
+// Run directly (`tsx bench/media/run.ts`) rather than imported by bench/run.ts.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runMediaBench();

@@ -17,6 +17,7 @@ export const PASS_THROUGH_VARS = [
   "REGISTRATIONS_MODE",
   "AUTHORIZED_FETCH",
   "REMOTE_MEDIA_RETENTION_DAYS",
+  "TRENDS_INTERVAL_MINUTES",
 ] as const;
 
 export interface DevSettings {

@@ -1,10 +1,12 @@
 /** Account and CredentialAccount entities: the only place their JSON is built. */
 import type { Config } from "../config";
 import type { Account, AccountRole, User } from "../db/schema";
+import { isRemoteUrl, type ProxyKind, proxyUrl } from "../media/remote/urls";
 import { staticKey } from "../media/store";
 import { escapeHtml, linkify } from "../text/html";
 import { actorUri, defaultAvatarUrl, defaultHeaderUrl, mediaUrl, profileUrl } from "../urls";
 import { dayDate, isoDate } from "../util/time";
+import type { MastodonCustomEmoji } from "./instance";
 
 export interface MastodonField {
   name: string;
@@ -45,7 +47,7 @@ export interface MastodonAccount {
   statuses_count: number;
   followers_count: number;
   following_count: number;
-  emojis: unknown[];
+  emojis: MastodonCustomEmoji[];
   fields: MastodonField[];
   roles: Array<Pick<MastodonRole, "id" | "name" | "color">>;
   moved?: MastodonAccount | null;
@@ -76,25 +78,30 @@ export const ROLES: Record<AccountRole, MastodonRole> = {
   owner: { id: "3", name: "Owner", permissions: "1048575", color: "", highlighted: true },
 };
 
-function imageUrl(config: Config, stored: string | null, fallback: string): string {
+function imageUrl(config: Config, stored: string | null, fallback: string, remote: { kind: ProxyKind; id: number }): string {
   if (!stored) return fallback;
-  return /^https?:\/\//.test(stored) ? stored : mediaUrl(config, stored);
+  // Remote avatars and headers go through our cache (src/media/remote/), never hot-linked.
+  return isRemoteUrl(stored) ? proxyUrl(config, remote.kind, remote.id, stored) : mediaUrl(config, stored);
 }
 
 /** The still version: an animated GIF we stored has a PNG of its first frame beside it. */
-function staticImageUrl(config: Config, stored: string | null, fallback: string): string {
-  const still = stored && !/^https?:\/\//.test(stored) ? staticKey(stored) : undefined;
-  return still ? mediaUrl(config, still) : imageUrl(config, stored, fallback);
+function staticImageUrl(config: Config, stored: string | null, main: string): string {
+  const still = stored && !isRemoteUrl(stored) ? staticKey(stored) : undefined;
+  return still ? mediaUrl(config, still) : main;
 }
 
 export function accountAcct(account: Account): string {
   return account.domain ? `${account.username}@${account.domain}` : account.username;
 }
 
-export function serializeAccount(config: Config, account: Account, options: { role?: AccountRole } = {}): MastodonAccount {
+export function serializeAccount(
+  config: Config,
+  account: Account,
+  options: { role?: AccountRole; emojis?: MastodonCustomEmoji[] } = {},
+): MastodonAccount {
   const local = account.domain === null;
-  const avatar = imageUrl(config, account.avatar, defaultAvatarUrl(config));
-  const header = imageUrl(config, account.header, defaultHeaderUrl(config));
+  const avatar = imageUrl(config, account.avatar, defaultAvatarUrl(config), { kind: "avatars", id: account.id });
+  const header = imageUrl(config, account.header, defaultHeaderUrl(config), { kind: "headers", id: account.id });
   // Mastodon shows accounts as created at midnight of their creation day.
   const created = new Date(account.createdAt);
   created.setUTCHours(0, 0, 0, 0);
@@ -124,7 +131,8 @@ export function serializeAccount(config: Config, account: Account, options: { ro
     statuses_count: account.statusesCount,
     followers_count: account.followersCount,
     following_count: account.followingCount,
-    emojis: [],
+    // Custom emoji in the display name and bio (src/services/custom-emoji-hydrate.ts loads them).
+    emojis: options.emojis ?? [],
     fields: account.fields.map((f) => ({
       name: escapeHtml(f.name),
       value: local ? linkify(f.value) : f.value,
@@ -138,9 +146,9 @@ export function serializeCredentialAccount(
   config: Config,
   account: Account,
   user: User,
-  extra: { followRequestsCount?: number } = {},
+  extra: { followRequestsCount?: number; emojis?: MastodonCustomEmoji[] } = {},
 ): MastodonCredentialAccount {
-  const base = serializeAccount(config, account, { role: user.role });
+  const base = serializeAccount(config, account, { role: user.role, emojis: extra.emojis });
   return {
     ...base,
     source: {

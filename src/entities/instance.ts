@@ -189,7 +189,7 @@ function contactAccountJson(config: Config, contact: ContactAccount | undefined)
   return contact ? serializeAccount(config, contact.account, { role: contact.role }) : null;
 }
 
-function configuration(config: Config): MastodonInstanceConfiguration {
+function configuration(config: Config, vapidPublicKey = ""): MastodonInstanceConfiguration {
   return {
     urls: {
       streaming: streamingUrl(config),
@@ -198,8 +198,8 @@ function configuration(config: Config): MastodonInstanceConfiguration {
       privacy_policy: `${config.baseUrl}/privacy-policy`,
       terms_of_service: null,
     },
-    // Web Push is a later issue; an empty key tells Elk and the official app that push is unavailable.
-    vapid: { public_key: "" },
+    // The instance's Web Push key (src/push/vapid.ts); empty would tell clients push is unavailable.
+    vapid: { public_key: vapidPublicKey },
     accounts: ACCOUNT_LIMITS,
     statuses: STATUS_LIMITS,
     media_attachments: MEDIA_LIMITS,
@@ -218,7 +218,7 @@ function configuration(config: Config): MastodonInstanceConfiguration {
 /** `GET /api/v2/instance`. */
 export function serializeInstance(
   config: Config,
-  data: { users: UserCounts; contact: ContactAccount | undefined },
+  data: { users: UserCounts; contact: ContactAccount | undefined; vapidPublicKey?: string },
 ): MastodonInstance {
   const thumbnail = instanceThumbnailUrl(config);
   return {
@@ -231,7 +231,7 @@ export function serializeInstance(
     thumbnail: { url: thumbnail, blurhash: THUMBNAIL_BLURHASH, versions: {} },
     icon: [{ src: thumbnail, size: THUMBNAIL_SIZE }],
     languages: INSTANCE_LANGUAGES,
-    configuration: configuration(config),
+    configuration: configuration(config, data.vapidPublicKey),
     registrations: {
       enabled: config.registrationsMode !== "closed",
       approval_required: config.registrationsMode === "approval",

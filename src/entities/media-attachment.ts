@@ -1,6 +1,7 @@
 /** MediaAttachment entity: the only place its JSON is built. */
 import type { Config } from "../config";
 import type { MediaAttachment, MediaMeta, MediaType } from "../db/schema";
+import { proxyUrl } from "../media/remote/urls";
 import { mediaUrl } from "../urls";
 
 export interface MastodonMediaAttachment {
@@ -20,7 +21,9 @@ export interface MastodonMediaAttachment {
 const VISUAL = new Set<MediaType>(["image", "gifv", "video"]);
 
 export function serializeMediaAttachment(config: Config, row: MediaAttachment): MastodonMediaAttachment {
-  const url = row.processedAt === null ? null : row.fileKey ? mediaUrl(config, row.fileKey) : row.remoteUrl;
+  // Remote media is served through our cache (src/media/remote/), never hot-linked.
+  const proxied = row.remoteUrl ? proxyUrl(config, "attachments", row.id, row.remoteUrl) : null;
+  const url = row.processedAt === null ? null : row.fileKey ? mediaUrl(config, row.fileKey) : proxied;
   const meta: MediaMeta = { ...row.meta };
   // Clients lay out crops around the focus; the centre is what an unset focus means.
   if (VISUAL.has(row.type) && !meta.focus) meta.focus = { x: 0, y: 0 };
@@ -28,7 +31,7 @@ export function serializeMediaAttachment(config: Config, row: MediaAttachment): 
     id: String(row.id),
     type: row.type,
     url,
-    preview_url: row.previewKey ? mediaUrl(config, row.previewKey) : null,
+    preview_url: row.previewKey ? mediaUrl(config, row.previewKey) : row.type === "image" ? proxied : null,
     remote_url: row.remoteUrl,
     preview_remote_url: null,
     text_url: null,

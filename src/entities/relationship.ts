@@ -32,6 +32,8 @@ export interface RelationshipState {
   mute: { notifications: boolean; expiresAt: number | null } | null;
   domainBlocking: boolean;
   note: string | null;
+  /** Shown on the viewer's profile (account_pins, src/services/endorsements.ts). */
+  endorsed?: boolean;
 }
 
 export function serializeRelationship(state: RelationshipState): MastodonRelationship {
@@ -52,7 +54,7 @@ export function serializeRelationship(state: RelationshipState): MastodonRelatio
     requested: state.request !== null,
     requested_by: state.requestedBy,
     domain_blocking: state.domainBlocking,
-    endorsed: false,
+    endorsed: state.endorsed ?? false,
     note: state.note ?? "",
   };
 }

@@ -4,12 +4,15 @@
  */
 import type { Config } from "../config";
 import type { Account, AccountRole, Poll, Status } from "../db/schema";
+import type { PreviewCard } from "../db/schema-surface";
 import { tagUrl } from "../text/status-text";
 import { profileUrl } from "../urls";
 import { isoDate } from "../util/time";
 import { accountAcct, type MastodonAccount, serializeAccount } from "./account";
+import type { MastodonCustomEmoji } from "./instance";
 import type { MastodonMediaAttachment } from "./media-attachment";
 import { type MastodonPoll, serializePoll } from "./poll";
+import { type MastodonPreviewCard, serializePreviewCard } from "./preview-card";
 
 export interface ViewerFlags {
   favourited: boolean;
@@ -36,6 +39,11 @@ export interface StatusBundle {
   reblog: StatusBundle | null;
   /** Attachments in position order; absent means none. */
   media?: MastodonMediaAttachment[];
+  /** The link preview (src/services/preview-cards.ts); absent means none. */
+  card?: PreviewCard;
+  /** Custom emoji in the text and in the author's name and bio (src/services/custom-emoji-hydrate.ts). */
+  emojis?: MastodonCustomEmoji[];
+  accountEmojis?: MastodonCustomEmoji[];
 }
 
 export interface MastodonStatusMention {
@@ -59,13 +67,13 @@ export interface MastodonStatus {
   media_attachments: MastodonMediaAttachment[];
   mentions: MastodonStatusMention[];
   tags: Array<{ name: string; url: string }>;
-  emojis: unknown[];
+  emojis: MastodonCustomEmoji[];
   reblogs_count: number;
   favourites_count: number;
   replies_count: number;
   reblog: MastodonStatus | null;
   poll: MastodonPoll | null;
-  card: null;
+  card: MastodonPreviewCard | null;
   application: { name: string; website: string | null } | null;
   language: string | null;
   in_reply_to_id: string | null;
@@ -115,7 +123,7 @@ export function serializeStatus(config: Config, bundle: StatusBundle, options: S
     url: status.url ?? (local ? localStatusUrl(config, account.username, status.id) : status.uri),
     created_at: isoDate(status.createdAt),
     edited_at: status.editedAt === null ? null : isoDate(status.editedAt),
-    account: serializeAccount(config, account, { role: bundle.role }),
+    account: serializeAccount(config, account, { role: bundle.role, emojis: bundle.accountEmojis }),
     content: status.content,
     visibility: status.visibility,
     sensitive: status.sensitive,
@@ -123,13 +131,13 @@ export function serializeStatus(config: Config, bundle: StatusBundle, options: S
     media_attachments: bundle.media ?? [],
     mentions: bundle.mentions.map((a) => mentionJson(config, a)),
     tags: bundle.tags.map((name) => ({ name, url: tagUrl(config, name) })),
-    emojis: [],
+    emojis: bundle.emojis ?? [],
     reblogs_count: status.reblogsCount,
     favourites_count: status.favouritesCount,
     replies_count: status.repliesCount,
     reblog: bundle.reblog ? serializeStatus(config, bundle.reblog, { ...options, source: false }) : null,
     poll: bundle.poll ? serializePoll(bundle.poll, { viewerId: options.viewerId, ownVotes: bundle.ownVotes, now }) : null,
-    card: null,
+    card: bundle.card ? serializePreviewCard(bundle.card) : null,
     application: bundle.application,
     language: status.language,
     in_reply_to_id: status.inReplyToId === null ? null : String(status.inReplyToId),

@@ -15,6 +15,7 @@ import { toHex } from "../crypto/encoding";
 import { inboxActivities } from "../db/schema";
 import { enqueueInbox, type InboxMessage } from "../queue/messages";
 import type { FederationDeps, FederationEnv } from "./authorized-fetch";
+import { domainAnswered } from "./delivery/domains";
 import { MAX_BODY_BYTES, readCapped, remoteContext } from "./fetch";
 import { getActorKey } from "./remote-actors";
 import { hashBytes } from "./signatures/digest";
@@ -136,6 +137,8 @@ async function accept(c: Context<FederationEnv>, accepted: Accepted): Promise<Ou
     console.error("inbox: enqueue failed", err);
     return { status: 503, reason: "try again later" };
   }
+  // The sender's server is up: deliveries to it resume if they had stopped (never throws).
+  await domainAnswered(db, actorUri);
   return { status: 202, reason: "accepted" };
 }
 

@@ -7,6 +7,7 @@
 import { and, eq, isNotNull, ne } from "drizzle-orm";
 import { type Account, accounts } from "../db/schema";
 import { newId } from "../ids";
+import { storeRemoteEmojis } from "../services/custom-emojis";
 import { type FetchResult, fetchJson, type RemoteContext } from "./fetch";
 import { sanitizeHtml, stripControlCharacters } from "./sanitize";
 import { type Actor, parseActor, parsePublicKeys } from "./vocab/actor";
@@ -71,6 +72,8 @@ export async function upsertRemoteActor(ctx: RemoteContext, actor: Actor, usedKe
     sharedInboxUrl: actor.sharedInbox,
     outboxUrl: actor.outbox,
     followersUrl: actor.followers,
+    // Add/Remove of pinned posts must target this collection (src/federation/inbox-consumer).
+    featuredUrl: actor.featured,
     publicKeyPem: key?.publicKeyPem ?? null,
     publicKeyId: key?.id ?? null,
     alsoKnownAs: actor.alsoKnownAs,
@@ -102,6 +105,8 @@ export async function upsertRemoteActor(ctx: RemoteContext, actor: Actor, usedKe
   }
   const row = rows[0];
   if (!row) throw new Error(`upsert of ${actor.id} returned no row`);
+  // Emoji of the display name and bio, kept as references (src/services/custom-emojis.ts).
+  await storeRemoteEmojis(ctx.db, domain, actor.emojis, now);
   return row;
 }
 

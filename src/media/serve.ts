@@ -67,13 +67,20 @@ mediaServeRoutes.on(["GET", "HEAD"], "/media/*", async (c) => {
     return c.notFound(); // malformed percent-encoding names no object
   }
   if (key === "" || key.split("/").some((part) => part === "" || part === "." || part === "..")) return c.notFound();
-  const bucket = c.env.MEDIA;
+  return (await serveObject(c.env.MEDIA, key, c.req.raw)) ?? c.notFound();
+});
+
+/**
+ * Answers `request` (GET or HEAD, with its Range and If-None-Match) from the R2 object at `key`;
+ * null when there is no such object. The remote media cache (src/media/remote/) serves through here too.
+ */
+export async function serveObject(bucket: R2Bucket, key: string, request: Request): Promise<Response | null> {
   const head = await bucket.head(key);
-  if (!head) return c.notFound();
-  if (matchesEtag(c.req.header("if-none-match") ?? null, head)) return notModified(head);
+  if (!head) return null;
+  if (matchesEtag(request.headers.get("if-none-match"), head)) return notModified(head);
 
   const size = head.size;
-  const range = parseRange(c.req.header("range") ?? null);
+  const range = parseRange(request.headers.get("range"));
   if (range === "unsatisfiable" || (range && "offset" in range && range.offset >= size) || (size === 0 && range)) {
     const headers = baseHeaders(head);
     headers.set("content-range", `bytes */${size}`);
@@ -91,13 +98,13 @@ mediaServeRoutes.on(["GET", "HEAD"], "/media/*", async (c) => {
   headers.set("content-length", String(length));
   if (range) headers.set("content-range", `bytes ${start}-${end}/${size}`);
   const status = range ? 206 : 200;
-  if (c.req.method === "HEAD") return new Response(null, { status, headers });
+  if (request.method === "HEAD") return new Response(null, { status, headers });
 
   // Read exactly what the head saw: if the key was replaced in between (it never is), fail cleanly.
   const object = await bucket.get(key, {
     onlyIf: { etagMatches: head.etag },
     ...(range ? { range: { offset: start, length } } : {}),
   });
-  if (!object || !("body" in object)) return c.notFound();
+  if (!object || !("body" in object)) return null;
   return new Response(object.body, { status, headers });
-});
+}

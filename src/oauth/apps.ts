@@ -4,12 +4,14 @@
  * endpoints (HTTP Basic or body params, RFC 6749 §2.3.1).
  */
 import { eq } from "drizzle-orm";
+import type { Config } from "../config";
 import { timingSafeEqual } from "../crypto/encoding";
 import { randomToken, sha256Hex } from "../crypto/tokens";
 import type { Db } from "../db/client";
 import { type OauthApplication, oauthApplications } from "../db/schema";
 import { ApiError } from "../errors";
 import { newId } from "../ids";
+import { vapidPublicKey } from "../push/vapid";
 import type { Params } from "../util/params";
 import { isKnownScope, parseScopes } from "./scopes";
 
@@ -173,7 +175,7 @@ export async function authenticateClient(db: Db, creds: ClientCredentials | unde
   return timingSafeEqual(presented, app.clientSecretHash) ? app : undefined;
 }
 
-/** Web Push (VAPID) keys do not exist yet; until they do, apps carry an empty key as Mastodon does without one. */
-export function currentVapidKey(): string {
-  return "";
+/** The instance's Web Push (VAPID) public key, which Mastodon also hands out as the app's `vapid_key`. */
+export function currentVapidKey(db: Db, config: Config): Promise<string> {
+  return vapidPublicKey(db, config);
 }

@@ -62,6 +62,11 @@ export async function issueAccessToken(
   return { accessToken, scopes: grant.scopes, createdAt: now };
 }
 
+/** The bearer token of a stored row (Web Push payloads carry it, as Mastodon's do). */
+export async function openAccessToken(config: Config, tokenSealed: string): Promise<string> {
+  return open(config.secretKeyBase, TOKEN_PURPOSE, tokenSealed);
+}
+
 /** Revokes a token by its raw value, if it belongs to the application. Unknown tokens are ignored (RFC 7009). */
 export async function revokeAccessToken(db: Db, applicationId: number, raw: string, now: number = Date.now()): Promise<void> {
   await db

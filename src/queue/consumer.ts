@@ -4,7 +4,9 @@
  * dead-letter queue, whose consumer records them in D1 for the operator.
  */
 import type { Bindings } from "../env";
+import { handleInboxBatch } from "../federation/inbox-consumer";
 import { newId } from "../ids";
+import { handleDeliveryBatch } from "./delivery";
 import { handleFanoutBatch } from "./fanout";
 import { QUEUE_NAMES } from "./messages";
 
@@ -15,6 +17,11 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Bindin
   }
   if (batch.queue === QUEUE_NAMES.fanout) {
     await handleFanoutBatch(batch, env);
+    return;
+  }
+  if (batch.queue === QUEUE_NAMES.inbox) return handleInboxBatch(batch, env);
+  if (batch.queue === QUEUE_NAMES.delivery) {
+    await handleDeliveryBatch(batch, env);
     return;
   }
   for (const message of batch.messages) {

@@ -6,8 +6,11 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type Db, envDb } from "../db/client";
 import type { Bindings } from "../env";
+import { deliverStatusCreated } from "../federation/outbound/statuses";
+import { recordDirectStatus } from "../services/conversations";
 import { accountHub, type FeedEntry, HOME_FEED, runBounded } from "../services/feeds";
 import { notify } from "../services/notifications";
+import { publishNewStatus } from "../streaming/publish";
 import {
   type FanoutResult,
   type FanoutStats,
@@ -16,6 +19,7 @@ import {
   HUB_CONCURRENCY,
   timed,
 } from "./fanout-common";
+import { fanOutToTagFollowers } from "./fanout-tags";
 import { enqueueFanout } from "./messages";
 
 export interface StatusRow {
@@ -90,8 +94,15 @@ export async function statusCreated(env: Bindings, statusId: number, stats: Fano
   const entry = entryOf(status);
 
   if (status.author_local === 1) await accountHub(env, status.account_id).addToFeeds(entry, [HOME_FEED]);
+  // Open sockets first (the latency people see), then remote servers, then the local feeds.
+  await publishNewStatus(env, status.id);
+  if (status.author_local === 1) await deliverStatusCreated(env, statusId);
   if (status.mention_count > 0 && status.reblog_of_id === null) await fanOutToMentioned(env, db, status, entry);
-  if (status.visibility === "direct") return "done";
+  await fanOutToTagFollowers(env, db, status, entry, stats);
+  if (status.visibility === "direct") {
+    await timed(stats, "d1Ms", recordDirectStatus(db, status.id));
+    return "done";
+  }
   return addToFollowers(env, status, 0, stats);
 }
 
@@ -109,13 +120,13 @@ async function fanOutToMentioned(env: Bindings, db: Db, status: StatusRow, entry
     FROM mentions m JOIN users u ON u.account_id = m.account_id
     WHERE m.status_id = ${status.id} AND m.account_id <> ${author}`);
 
-  // Followers get private statuses through the follower pages; only the others are added here.
-  const toHome = mentioned.filter(
-    (m) =>
-      m.filtered === 0 &&
-      m.blocked_by_author === 0 &&
-      (status.visibility === "direct" || (status.visibility === "private" && m.follows_author === 0)),
-  );
+  // Mastodon's deliver_to_mentioned_followers!: a direct status reaches the home of the mentioned
+  // accounts that follow the author; the others see it in notifications and conversations. Private
+  // statuses reach followers through the follower pages, and nobody else's home.
+  const toHome =
+    status.visibility === "direct"
+      ? mentioned.filter((m) => m.filtered === 0 && m.blocked_by_author === 0 && m.follows_author === 1)
+      : [];
   await runBounded(toHome, HUB_CONCURRENCY, (m) => accountHub(env, m.id).addToFeeds(entry, [HOME_FEED]));
 
   // An account the author blocks may not see the author's statuses, so it is not told about them;

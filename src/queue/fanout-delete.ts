@@ -5,7 +5,9 @@
 import { sql } from "drizzle-orm";
 import { envDb } from "../db/client";
 import type { Bindings } from "../env";
+import { deliverStatusDeleted } from "../federation/outbound/statuses";
 import { accountHub, runBounded } from "../services/feeds";
+import { publishDelete } from "../streaming/publish";
 import {
   type FanoutResult,
   type FanoutStats,
@@ -28,6 +30,7 @@ export async function statusDeleted(
   stats: FanoutStats,
 ): Promise<FanoutResult> {
   const db = envDb(env);
+  await deliverStatusDeleted(env, statusId);
   const local = await timed(
     stats,
     "d1Ms",
@@ -41,6 +44,7 @@ export async function statusDeleted(
     "hubMs",
     runBounded(local, HUB_CONCURRENCY, (r) => accountHub(env, r.id).removeStatus(statusId)),
   );
+  await publishDelete(env, statusId);
   return removeFromFollowers(env, statusId, authorId, reblogOfId, 0, stats);
 }
 

@@ -18,7 +18,11 @@
  */
 import { envDb } from "../db/client";
 import type { Bindings } from "../env";
+import { deliverStatusUpdated, deliverToFollowers, outboundFromEnv } from "../federation/outbound/statuses";
+import { accountHub } from "../services/feeds";
+import { publishEdit } from "../streaming/publish";
 import { conversationUpdated, filtersChanged, notificationCreated } from "./events";
+import { deletedCard, requestCard, statusCard } from "./fanout-card";
 import { type FanoutResult, newStats } from "./fanout-common";
 import { addToFollowers, loadStatus, statusCreated } from "./fanout-create";
 import { removeFromFollowers, statusDeleted } from "./fanout-delete";
@@ -31,18 +35,31 @@ export { followerPageQuery } from "./fanout-create";
 export async function handleFanout(env: Bindings, message: FanoutMessage, stats = newStats()): Promise<FanoutResult> {
   switch (message.type) {
     case "status.created":
+      // First, so a failing fanout step does not hold the preview back (a retry's duplicate is a no-op).
+      await requestCard(env, message.statusId);
       return statusCreated(env, message.statusId, stats);
+    case "status.card":
+      await statusCard(env, message.statusId);
+      return "done";
     case "status.updated":
       // Feeds hold ids only and hydration reads the current row, so an edit changes no feed.
-      // Streaming hook: the streaming issue sends `status.update` to the sockets of the feeds that hold it.
+      await publishEdit(env, message.statusId);
+      await deliverStatusUpdated(env, message.statusId);
+      await requestCard(env, message.statusId);
       return "done";
+    case "delivery.followers":
+      return deliverToFollowers(outboundFromEnv(env), message.actorId, message.activity, message.afterAccountId);
     case "status.deleted":
+      await deletedCard(env, message.statusId);
       return statusDeleted(env, message.statusId, message.accountId, message.reblogOfId, stats);
     case "notification.created":
       await notificationCreated(env, message.notificationId, message.accountId);
       return "done";
     case "filters.changed":
       await filtersChanged(env, message.accountId);
+      return "done";
+    case "feed.remove_author":
+      await accountHub(env, message.accountId).removeAuthor(message.targetAccountId, { boostsOfAuthor: message.boostsOfTarget });
       return "done";
     case "conversation.updated":
       await conversationUpdated(env, message.accountId, message.conversationId);
@@ -63,11 +80,22 @@ export function isFanoutMessage(body: unknown): body is FanoutMessage {
   if (m.v !== 1) return false;
   if (m.type === "notification.created") return typeof m.notificationId === "number" && typeof m.accountId === "number";
   if (m.type === "filters.changed") return typeof m.accountId === "number";
+  if (m.type === "feed.remove_author")
+    return typeof m.accountId === "number" && typeof m.targetAccountId === "number" && typeof m.boostsOfTarget === "boolean";
   if (m.type === "conversation.updated") return typeof m.accountId === "number" && typeof m.conversationId === "number";
+  if (m.type === "delivery.followers") {
+    return (
+      typeof m.actorId === "number" &&
+      typeof m.afterAccountId === "number" &&
+      typeof m.activity === "object" &&
+      m.activity !== null
+    );
+  }
   if (typeof m.statusId !== "number") return false;
   switch (m.type) {
     case "status.created":
     case "status.updated":
+    case "status.card":
       return true;
     case "status.deleted":
       return typeof m.accountId === "number";
@@ -84,8 +112,12 @@ function subjectOf(m: FanoutMessage): string {
       return `notification ${m.notificationId}`;
     case "filters.changed":
       return `filters of ${m.accountId}`;
+    case "feed.remove_author":
+      return `removal of ${m.targetAccountId} from the feeds of ${m.accountId}`;
     case "conversation.updated":
       return `conversation ${m.conversationId} of ${m.accountId}`;
+    case "delivery.followers":
+      return `followers of ${m.actorId} after ${m.afterAccountId}`;
     default:
       return `status ${m.statusId}`;
   }

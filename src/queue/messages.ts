@@ -26,7 +26,13 @@ export type FanoutMessage =
   /** A notification was stored (src/events.ts): stream it to the recipient's sockets and push it. */
   | { type: "notification.created"; v: 1; notificationId: number; accountId: number }
   | { type: "filters.changed"; v: 1; accountId: number }
-  | { type: "conversation.updated"; v: 1; accountId: number; conversationId: number };
+  /** A feed removal (unfollow, block, mute) that failed inline: retried here until it succeeds. */
+  | { type: "feed.remove_author"; v: 1; accountId: number; targetAccountId: number; boostsOfTarget: boolean }
+  /** Fetch (or drop) the link preview card of a status (src/queue/fanout-card.ts). */
+  | { type: "status.card"; v: 1; statusId: number }
+  | { type: "conversation.updated"; v: 1; accountId: number; conversationId: number }
+  /** The rest of an outbound activity's remote followers (src/federation/outbound/statuses.ts), after `afterAccountId`. */
+  | { type: "delivery.followers"; v: 1; actorId: number; activity: Record<string, unknown>; afterAccountId: number };
 
 /**
  * DELIVERY: one activity for up to DELIVERY_INBOXES_PER_MESSAGE inboxes. The consumer loads the

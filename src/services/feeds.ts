@@ -9,6 +9,7 @@
 import { sql } from "drizzle-orm";
 import { type Db, envDb } from "../db/client";
 import type { Bindings } from "../env";
+import { enqueueFanout } from "../queue/messages";
 import type { AccountHub } from "../streaming/account-hub";
 import { FEED_CAP, type FeedEntry, HOME_FEED, MAX_PAGE } from "../streaming/feed-store";
 
@@ -141,15 +142,23 @@ export async function removeFromHomeFeed(
 ): Promise<void> {
   const remove = () =>
     accountHub(env, accountId).removeAuthor(targetAccountId, { boostsOfAuthor: options.boostsOfTarget ?? true });
-  // The relationship change is already committed; a DO hiccup gets one more try, then is logged.
-  // Blocked and muted authors are also filtered when the feed is read, so a miss there stays invisible.
+  // The relationship change is already committed, and home pages are not re-checked against blocks
+  // when read (hydrate's `fromFeed`), so the removal must happen: a DO hiccup gets one more try here,
+  // then the removal is handed to the FANOUT queue, which retries it until it succeeds.
   try {
     await remove();
   } catch {
     try {
       await remove();
     } catch (err) {
-      console.error(`feeds: removing ${targetAccountId} from the feeds of ${accountId} failed`, err);
+      console.error(`feeds: removing ${targetAccountId} from the feeds of ${accountId} failed; queued`, err);
+      await enqueueFanout(env.FANOUT, {
+        type: "feed.remove_author",
+        v: 1,
+        accountId,
+        targetAccountId,
+        boostsOfTarget: options.boostsOfTarget ?? true,
+      });
     }
   }
 }

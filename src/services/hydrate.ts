@@ -1,38 +1,26 @@
 /**
- * Bulk status hydration: ids in, Status entities out, in ONE D1 batch whatever the page size. Every
- * statement keys on the same id set (the ids plus what boosts among them point at) through json_each,
- * so each is an index probe per id and the number of bound parameters stays fixed.
- * Timelines, notifications, threads and every status route go through here.
+ * Bulk status hydration: ids in, Status entities out, in two D1 round trips whatever the page size
+ * (the statuses, then everything else in one batch; hydrate-load.ts says how each is kept cheap in
+ * rows read). Timelines, notifications, threads and every status route go through here.
  */
-import { and, eq, sql } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
-import {
-  type Account,
-  type AccountRole,
-  accounts,
-  bookmarks,
-  conversationMutes,
-  favourites,
-  mentions,
-  oauthApplications,
-  type Poll,
-  polls,
-  pollVotes,
-  type Status,
-  statuses,
-  statusPins,
-  statusTags,
-  tags,
-  users,
-} from "../db/schema";
+import type { Account, AccountRole, Poll, Status } from "../db/schema";
 import { type MastodonStatus, type SerializeOptions, type StatusBundle, serializeStatus } from "../entities/status";
+import { attachEmojis } from "./custom-emoji-hydrate";
+import { loadPageExtras, loadStatusRows } from "./hydrate-load";
 import { loadMediaForStatuses } from "./media";
-import { isVisibleWithBoosted, relationQueries, relationsFrom, withBoostedIds } from "./visibility";
+import { attachCards } from "./preview-card-attach";
+import { isVisibleWithBoosted } from "./visibility";
 
 export interface LoadOptions {
   /** Skip the visibility rules: for the few places that must render a status the viewer lost access to. */
   skipVisibility?: boolean;
+  /**
+   * The ids come from the viewer's own home or list feed, whose fanout applied the visibility rules
+   * and whose removals (unfollow, block, mute, domain block) keep it true: only suspensions are checked.
+   */
+  fromFeed?: boolean;
 }
 
 /** Loads bundles for `ids` (visible ones only, unless told otherwise), keyed by id. */
@@ -45,82 +33,24 @@ export async function loadStatusBundles(
   const out = new Map<number, StatusBundle>();
   const unique = [...new Set(ids)];
   if (unique.length === 0) return out;
-  const set = withBoostedIds(unique);
-  const v = viewerId ?? 0;
-  const [statusRows, accountRows, mentionRows, tagRows, pollRows, appRows, favs, boosts, marks, pins, mutes, votes, ...rel] =
-    await db.batch([
-      db.select().from(statuses).where(sql`${statuses.id} IN ${set}`),
-      db
-        .select({ account: accounts, role: users.role })
-        .from(accounts)
-        .leftJoin(users, eq(users.accountId, accounts.id))
-        .where(
-          sql`${accounts.id} IN (SELECT account_id FROM statuses WHERE id IN ${set})
-            OR ${accounts.id} IN (SELECT account_id FROM mentions WHERE status_id IN ${set} AND silent = 0)`,
-        ),
-      db.select().from(mentions).where(sql`${mentions.statusId} IN ${set}`).orderBy(sql`rowid`),
-      db
-        .select({ statusId: statusTags.statusId, name: tags.name })
-        .from(statusTags)
-        .innerJoin(tags, eq(tags.id, statusTags.tagId))
-        .where(sql`${statusTags.statusId} IN ${set}`)
-        .orderBy(sql`${statusTags}.rowid`),
-      db.select().from(polls).where(sql`${polls.statusId} IN ${set}`),
-      db
-        .select({ id: oauthApplications.id, name: oauthApplications.name, website: oauthApplications.website })
-        .from(oauthApplications)
-        .where(sql`${oauthApplications.id} IN (SELECT application_id FROM statuses WHERE id IN ${set})`),
-      db
-        .select({ id: favourites.statusId })
-        .from(favourites)
-        .where(and(eq(favourites.accountId, v), sql`${favourites.statusId} IN ${set}`)),
-      db
-        .select({ id: statuses.reblogOfId })
-        .from(statuses)
-        .where(and(eq(statuses.accountId, v), sql`${statuses.reblogOfId} IN ${set}`)),
-      db
-        .select({ id: bookmarks.statusId })
-        .from(bookmarks)
-        .where(and(eq(bookmarks.accountId, v), sql`${bookmarks.statusId} IN ${set}`)),
-      db
-        .select({ id: statusPins.statusId })
-        .from(statusPins)
-        .where(and(eq(statusPins.accountId, v), sql`${statusPins.statusId} IN ${set}`)),
-      db
-        .select({ id: conversationMutes.conversationId })
-        .from(conversationMutes)
-        .where(
-          and(
-            eq(conversationMutes.accountId, v),
-            sql`${conversationMutes.conversationId} IN (SELECT conversation_id FROM statuses WHERE id IN ${set})`,
-          ),
-        ),
-      db
-        .select({ pollId: pollVotes.pollId, choice: pollVotes.choice })
-        .from(pollVotes)
-        .where(and(eq(pollVotes.accountId, v), sql`${pollVotes.pollId} IN (SELECT id FROM polls WHERE status_id IN ${set})`)),
-      ...relationQueries(db, viewerId, set),
-    ]);
+  const statusById = await loadStatusRows(db, unique);
+  if (statusById.size === 0) return out;
+  const fromFeed = options.fromFeed === true;
+  const x = await loadPageExtras(db, { viewerId, primary: unique, rows: statusById, fromFeed });
 
-  const relations = relationsFrom(...rel);
-  const statusById = new Map<number, Status>(statusRows.map((s) => [s.id, s]));
-  const accountById = new Map<number, { account: Account; role: AccountRole | null }>(accountRows.map((r) => [r.account.id, r]));
-  const authorFields = new Map(accountRows.map((r) => [r.account.id, r.account]));
+  const accountById = new Map<number, { account: Account; role: AccountRole | null }>();
+  for (const r of x.authorRows) accountById.set(r.account.id, r);
+  for (const r of x.mentionRows) if (!accountById.has(r.account.id)) accountById.set(r.account.id, r);
+  const authorFields = new Map(x.authorRows.map((r) => [r.account.id, r.account]));
   const mentionsByStatus = groupBy(
-    mentionRows.filter((m) => !m.silent),
+    x.mentionRows.filter((m) => !m.silent),
     (m) => m.statusId,
   );
-  const tagsByStatus = groupBy(tagRows, (t) => t.statusId);
-  const pollByStatus = new Map<number, Poll>(pollRows.map((p) => [p.statusId, p]));
-  const appById = new Map(appRows.map((a) => [a.id, { name: a.name, website: a.website }]));
-  const votesByPoll = groupBy(votes, (x) => x.pollId);
-  const sets = {
-    favourited: new Set(favs.map((r) => r.id)),
-    reblogged: new Set(boosts.map((r) => r.id)),
-    bookmarked: new Set(marks.map((r) => r.id)),
-    pinned: new Set(pins.map((r) => r.id)),
-    muted: new Set(mutes.map((r) => r.id)),
-  };
+  const tagsByStatus = groupBy(x.tagRows, (t) => t.statusId);
+  const pollByStatus = new Map<number, Poll>(x.pollRows.map((p) => [p.statusId, p]));
+  const appById = new Map(x.appRows.map((a) => [a.id, { name: a.name, website: a.website }]));
+  const votesByPoll = groupBy(x.voteRows, (v) => v.pollId);
+  const sets = x.flags;
 
   const bundle = (status: Status, reblog: StatusBundle | null): StatusBundle | undefined => {
     const author = accountById.get(status.accountId);
@@ -130,10 +60,10 @@ export async function loadStatusBundles(
       status,
       account: author.account,
       role: author.role ?? undefined,
-      mentions: (mentionsByStatus.get(status.id) ?? []).flatMap((m) => accountById.get(m.accountId)?.account ?? []),
+      mentions: (mentionsByStatus.get(status.id) ?? []).map((m) => m.account),
       tags: (tagsByStatus.get(status.id) ?? []).map((t) => t.name),
       poll,
-      ownVotes: poll ? (votesByPoll.get(poll.id) ?? []).map((x) => x.choice) : [],
+      ownVotes: poll ? (votesByPoll.get(poll.id) ?? []).map((v) => v.choice) : [],
       application: status.applicationId === null ? null : (appById.get(status.applicationId) ?? null),
       flags:
         viewerId === null
@@ -149,10 +79,22 @@ export async function loadStatusBundles(
     };
   };
 
+  const visible = (status: Status): boolean => {
+    if (options.skipVisibility) return true;
+    if (fromFeed) {
+      // The feed's fanout and the unfollow/block/mute removals applied the rules; authors suspended
+      // since are still dropped.
+      const author = authorFields.get(status.accountId);
+      const boosted = status.reblogOfId === null ? undefined : statusById.get(status.reblogOfId);
+      const boostedAuthor = boosted ? authorFields.get(boosted.accountId) : undefined;
+      return author?.suspendedAt === null && (status.reblogOfId === null || boostedAuthor?.suspendedAt === null);
+    }
+    return isVisibleWithBoosted(viewerId, status, statusById, authorFields, x.relations);
+  };
+
   for (const id of unique) {
     const status = statusById.get(id);
-    if (!status) continue;
-    if (!options.skipVisibility && !isVisibleWithBoosted(viewerId, status, statusById, authorFields, relations)) continue;
+    if (!status || !visible(status)) continue;
     let inner: StatusBundle | null = null;
     if (status.reblogOfId !== null) {
       const boosted = statusById.get(status.reblogOfId);
@@ -177,7 +119,8 @@ export async function hydrateStatuses(
   options: LoadOptions & Omit<SerializeOptions, "viewerId"> = {},
 ): Promise<MastodonStatus[]> {
   const bundles = await loadStatusBundles(db, viewerId, ids, options);
-  await attachMedia(db, config, [...bundles.values()]);
+  const page = [...bundles.values()];
+  await Promise.all([attachMedia(db, config, page), attachCards(db, page), attachEmojis(db, config, page)]);
   const now = options.now ?? Date.now();
   const out: MastodonStatus[] = [];
   for (const id of ids) {

@@ -13,6 +13,7 @@ import type { MastodonStatus } from "../entities/status";
 import { ApiError } from "../errors";
 import type { PageParams } from "../util/pagination";
 import type { VisibleAccount } from "./accounts";
+import { type ActiveFilters, applyFilters, loadActiveFilters, matchFilters } from "./filters";
 import { hydrateStatuses } from "./hydrate";
 import { loadVisibleAccounts } from "./relationships/common";
 
@@ -72,8 +73,38 @@ function wantedSender(viewerId: number, now: number): SQL {
       SELECT 1 FROM account_domain_blocks WHERE account_id = ${viewerId} AND domain = ${accounts.domain}))`;
 }
 
+/**
+ * The viewer's `notifications` filters, loaded at most once per request. Statuses a filter matches
+ * carry `filtered`; with `dropHidden`, notifications whose status a `hide` filter matches are left out.
+ */
+interface NotificationFilters {
+  load(): Promise<ActiveFilters>;
+  dropHidden: boolean;
+}
+
+function notificationFilters(db: Db, viewerId: number, now: number, dropHidden: boolean): NotificationFilters {
+  let loaded: Promise<ActiveFilters> | undefined;
+  return { load: () => (loaded ??= loadActiveFilters(db, viewerId, "notifications", now)), dropHidden };
+}
+
+async function applyNotificationFilters(list: MastodonStatus[], filters: NotificationFilters): Promise<MastodonStatus[]> {
+  const active = await filters.load();
+  if (filters.dropHidden) return applyFilters(list, active, "notifications");
+  return list.map((s) => {
+    const filtered = matchFilters(s, active, "notifications");
+    return filtered.length === 0 ? s : { ...s, filtered, reblog: s.reblog ? { ...s.reblog, filtered } : null };
+  });
+}
+
 /** Serializes the rows the viewer may see, in the given order. */
-async function present(db: Db, config: Config, viewerId: number, rows: Row[], now: number): Promise<MastodonNotification[]> {
+async function present(
+  db: Db,
+  config: Config,
+  viewerId: number,
+  rows: Row[],
+  now: number,
+  filters: NotificationFilters,
+): Promise<MastodonNotification[]> {
   if (rows.length === 0) return [];
   const senders: Map<number, VisibleAccount> = await loadVisibleAccounts(
     db,
@@ -84,7 +115,9 @@ async function present(db: Db, config: Config, viewerId: number, rows: Row[], no
   const statusIds = withSender.flatMap((r) => (STATUS_NOTIFICATION_TYPES.has(r.type) && r.statusId !== null ? [r.statusId] : []));
   const statuses = new Map<string, MastodonStatus>();
   if (statusIds.length > 0) {
-    for (const s of await hydrateStatuses(db, config, viewerId, statusIds, { now })) statuses.set(s.id, s);
+    const hydrated = await hydrateStatuses(db, config, viewerId, statusIds, { now });
+    const shown = hydrated.length > 0 ? await applyNotificationFilters(hydrated, filters) : hydrated;
+    for (const s of shown) statuses.set(s.id, s);
   }
   return withSender.flatMap((r) => {
     const sender = senders.get(r.fromAccountId);
@@ -121,6 +154,7 @@ export async function listNotifications(
     ${filter.fromAccountId !== undefined ? sql`AND from_account_id = ${filter.fromAccountId}` : sql``}`;
 
   const found: MastodonNotification[] = [];
+  const filters = notificationFilters(db, viewer.accountId, now, true);
   let exhausted = false;
   let lastScanned: number | undefined;
   for (let batch = 0; batch < MAX_BATCHES && found.length < page.limit && !exhausted; batch++) {
@@ -133,7 +167,7 @@ export async function listNotifications(
     lastScanned = last.id;
     if (ascending) lower = last.id;
     else upper = last.id;
-    found.push(...(await present(db, config, viewer.accountId, rows, now)));
+    found.push(...(await present(db, config, viewer.accountId, rows, now, filters)));
   }
 
   const full = found.length >= page.limit;
@@ -153,7 +187,8 @@ export async function listNotifications(
 export async function getNotification(db: Db, config: Config, viewerId: number, id: number | undefined) {
   if (id === undefined) throw new ApiError(404, "Record not found");
   const rows = await db.all<Row>(sql`SELECT ${columns} FROM notifications WHERE id = ${id} AND account_id = ${viewerId}`);
-  const [shown] = await present(db, config, viewerId, rows, Date.now());
+  const now = Date.now();
+  const [shown] = await present(db, config, viewerId, rows, now, notificationFilters(db, viewerId, now, false));
   if (!shown) throw new ApiError(404, "Record not found");
   return shown;
 }

@@ -159,6 +159,7 @@ async function feedTimeline(env: Bindings, ctx: TimelineContext, feed: number, p
         ctx.config,
         viewerId,
         entries.map((e) => e.statusId),
+        { fromFeed: true },
       ),
     ]);
     ctx.mark?.("hydrate", performance.now() - hydrating);

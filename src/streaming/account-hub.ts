@@ -1,25 +1,29 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../env";
+import { AccountStreaming } from "./account-sockets";
 import { type FeedEntry, type FeedPageQuery, FeedStore, type RemoveAuthorOptions } from "./feed-store";
 
 /**
  * One per local account (`idFromName(String(accountId))`): that account's home and list feeds, and
- * (with the streaming issue) its sockets. Feed logic lives in FeedStore; this class is the RPC surface
- * the Worker calls, so the streaming work can add WebSockets here without touching feeds.
+ * whether it has streaming sockets open (held by its socket shard, see src/streaming/shards.ts).
+ * Feed logic lives in FeedStore, streaming in AccountStreaming; this class is the RPC surface.
  */
 export class AccountHub extends DurableObject<Bindings> {
   private readonly feeds: FeedStore;
+  private readonly streaming: AccountStreaming;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     // Schema statements are idempotent and synchronous; running them here means every RPC sees the tables.
     this.feeds = new FeedStore(ctx.storage.sql);
+    this.streaming = new AccountStreaming(ctx.storage.sql, env);
   }
 
   /** A new status for home (0) and/or lists; returns the feeds it went into. */
   async addToFeeds(entry: FeedEntry, feeds: number[]): Promise<number[]> {
     const added = this.feeds.add(entry, feeds);
-    // Streaming hook: push an `update` for `entry.statusId` to sockets subscribed to `added` (user / list streams).
+    // `update` on the user stream (home) and the list streams, the moment the status is in the feed.
+    if (added.length > 0) await this.streaming.send([{ t: "status", statusId: entry.statusId, feeds: added }]);
     return added;
   }
 
@@ -40,7 +44,7 @@ export class AccountHub extends DurableObject<Bindings> {
   /** After a delete: the status and its boosts leave every feed. */
   async removeStatus(statusId: number): Promise<number> {
     const removed = this.feeds.removeStatus(statusId);
-    // Streaming hook: push a `delete` for `statusId` to this account's sockets.
+    if (removed > 0) await this.streaming.send([{ t: "delete", statusId }]);
     return removed;
   }
 
@@ -53,8 +57,19 @@ export class AccountHub extends DurableObject<Bindings> {
     return this.feeds.size(feed);
   }
 
+  /** After an edit: `status.update` to the streams whose feeds hold the status. */
+  async streamEdit(statusId: number): Promise<void> {
+    const feeds = this.streaming.online ? this.streaming.feedsHolding(statusId) : [];
+    if (feeds.length > 0) await this.streaming.send([{ t: "status", statusId, feeds, edit: true }]);
+  }
+
+  /** From the account's socket shard: whether it holds sockets of this account. */
+  async setStreaming(accountId: number, online: boolean, seq: number): Promise<void> {
+    this.streaming.set(accountId, online, seq);
+  }
+
   override async fetch(): Promise<Response> {
-    // WebSockets arrive with the streaming issue; feeds are reached by RPC only.
+    // Sockets are accepted by the socket shards (ChannelHub); feeds are reached by RPC only.
     return new Response("Not Implemented", { status: 501 });
   }
 }

@@ -3,7 +3,7 @@
  * it renders (TextFormatter + Rails' simple_format), and the length it counts (StatusLengthValidator:
  * every URL costs 23 characters, `@user@domain` costs `@user`, lengths are grapheme clusters).
  */
-import type { Config } from "../config";
+import { type Config, isLocalOnlyDomain } from "../config";
 import { escapeHtml, linkHtml, URL_RE } from "./html";
 
 export interface UrlEntity {
@@ -32,8 +32,10 @@ export interface HashtagEntity {
 export type TextEntity = UrlEntity | MentionEntity | HashtagEntity;
 
 // Account::MENTION_RE: not after `=`, `/` or a word character; a username, optionally `@domain`.
+// A `:port` is captured too but kept only for local-only hosts (loopback instances in development);
+// elsewhere it stays text, as Mastodon's pattern has no port.
 const MENTION_RE =
-  /(?<![=/\p{L}\p{M}\p{N}\p{Pc}])@([a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_]+)?)(?:@([\p{L}\p{M}\p{N}\p{Pc}.-]+[\p{L}\p{M}\p{N}\p{Pc}]+))?/giu;
+  /(?<![=/\p{L}\p{M}\p{N}\p{Pc}])@([a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_]+)?)(?:@([\p{L}\p{M}\p{N}\p{Pc}.-]+[\p{L}\p{M}\p{N}\p{Pc}]+)(?::(\d{1,5})\b)?)?/giu;
 // Tag::HASHTAG_RE, loosely: word characters and the separators Mastodon allows inside a tag; the
 // candidate is then trimmed and checked (must start with a word character and hold a letter).
 const HASHTAG_RE = /(?<![=/)\p{L}\p{N}])#([\p{L}\p{M}\p{N}_\u00B7\u30FB\u200C]+)/gu;
@@ -50,8 +52,11 @@ export function extractEntities(text: string): TextEntity[] {
   for (const m of text.matchAll(MENTION_RE)) {
     const start = m.index ?? 0;
     const username = m[1] ?? "";
-    const domain = m[2] ? m[2].toLowerCase() : null;
-    others.push({ kind: "mention", start, end: start + m[0].length, screenName: m[0].slice(1), username, domain });
+    const host = m[2] ? m[2].toLowerCase() : null;
+    const withPort = host !== null && m[3] !== undefined && isLocalOnlyDomain(host);
+    const domain = host !== null && withPort ? `${host}:${m[3]}` : host;
+    const written = m[3] !== undefined && !withPort ? m[0].slice(0, -(m[3].length + 1)) : m[0];
+    others.push({ kind: "mention", start, end: start + written.length, screenName: written.slice(1), username, domain });
   }
   for (const m of text.matchAll(HASHTAG_RE)) {
     const start = m.index ?? 0;
@@ -119,6 +124,11 @@ export function extractTags(entities: readonly TextEntity[]): Array<{ name: stri
   return [...seen].map(([name, displayName]) => ({ name, displayName }));
 }
 
+/** The key `renderStatusHtml` finds a mention's target under: `user` for local, `user@domain` for remote. */
+export function mentionKey(config: Config, mention: MentionEntity): string {
+  return isLocalMention(config, mention) ? mention.username.toLowerCase() : `${mention.username}@${mention.domain}`.toLowerCase();
+}
+
 export interface MentionTarget {
   username: string;
   /** Profile URL the mention links to. */
@@ -130,8 +140,8 @@ export function tagUrl(config: Config, name: string): string {
 }
 
 /**
- * Renders status text to Mastodon's HTML. `mentioned` maps lower-cased local usernames to the accounts
- * they name; mentions of anything else stay plain text.
+ * Renders status text to Mastodon's HTML. `mentioned` maps `mentionKey`s (lower-cased `user` for local,
+ * `user@domain` for remote accounts) to the accounts they name; other mentions stay plain text.
  */
 export function renderStatusHtml(
   config: Config,
@@ -156,7 +166,7 @@ function entityHtml(config: Config, e: TextEntity, mentioned: ReadonlyMap<string
   if (e.kind === "hashtag") {
     return `<a href="${escapeHtml(tagUrl(config, normalizeTag(e.name)))}" class="mention hashtag" rel="tag">#<span>${escapeHtml(e.name)}</span></a>`;
   }
-  const target = isLocalMention(config, e) ? mentioned.get(e.username.toLowerCase()) : undefined;
+  const target = mentioned.get(mentionKey(config, e));
   if (!target) return `@${escapeHtml(e.screenName)}`;
   return (
     `<span class="h-card" translate="no"><a href="${escapeHtml(target.url)}" class="u-url mention">` +

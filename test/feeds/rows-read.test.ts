@@ -48,6 +48,10 @@ describe("rows read per home timeline page", () => {
     expect(second.ids).toHaveLength(20);
     const rowsSecond = rowsRead(second.res);
 
+    // The budget: at most 100 rows read for a page, at any table size.
+    expect(rowsSmall).toBeLessThanOrEqual(100);
+    expect(rowsLarge).toBeLessThanOrEqual(100);
+    expect(rowsSecond).toBeLessThanOrEqual(100);
     // Same page shape, ten times the rows behind it: the count may not move beyond noise.
     expect(Math.abs(rowsLarge - rowsSmall)).toBeLessThanOrEqual(5);
     expect(Math.abs(rowsSecond - rowsSmall)).toBeLessThanOrEqual(5);

@@ -58,7 +58,8 @@ describe("GET /api/v2/instance", () => {
     const conf = body.configuration;
     expect(conf.urls.streaming).toBe("ws://petrel.test");
     expect(conf.urls.about).toBe(`${BASE}/about`);
-    expect(conf.vapid.public_key).toBe("");
+    // The instance VAPID key (src/push/vapid.ts): a base64url uncompressed P-256 point.
+    expect(conf.vapid.public_key).toMatch(/^B[A-Za-z0-9_-]{86}=$/);
     expect(conf.accounts).toEqual({ max_featured_tags: 10, max_pinned_statuses: 5 });
     expect(conf.statuses).toEqual({ max_characters: 500, max_media_attachments: 4, characters_reserved_per_url: 23 });
     expect(conf.polls).toEqual({ max_options: 4, max_characters_per_option: 50, min_expiration: 300, max_expiration: 2629746 });

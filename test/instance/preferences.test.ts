@@ -74,12 +74,13 @@ describe("GET /api/v1/preferences", () => {
 });
 
 describe("GET /api/v1/custom_emojis", () => {
-  it("returns an empty list of custom emoji without a token", async () => {
+  it("returns the list of custom emoji without a token", async () => {
     const res = await api("/api/v1/custom_emojis");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
     const body = await res.json();
     expectEntity("CustomEmoji", body, { array: true });
-    expect(body).toEqual([]);
+    // Other test files may have imported emoji (test/media/custom-emoji.test.ts covers the contents).
+    expect(Array.isArray(body)).toBe(true);
   });
 });

@@ -43,7 +43,8 @@ describe("POST /api/v1/apps", () => {
       redirect_uri: "https://elk.example/api/petrel.test/oauth/https%3A%2F%2Felk.example",
       redirect_uris: ["https://elk.example/api/petrel.test/oauth/https%3A%2F%2Felk.example"],
       client_secret_expires_at: 0,
-      vapid_key: "",
+      // The instance VAPID key (src/push/vapid.ts): a base64url P-256 point.
+      vapid_key: expect.stringMatching(/^B[A-Za-z0-9_-]{86}=$/),
     });
     expect(app.id).toMatch(/^\d+$/);
     const rows = await db()
@@ -172,7 +173,12 @@ describe("GET /api/v1/apps/verify_credentials", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>;
     expectEntity("Application", body);
-    expect(body).toMatchObject({ id: app.id, scopes: ["read", "write"], redirect_uris: [OOB], vapid_key: "" });
+    expect(body).toMatchObject({
+      id: app.id,
+      scopes: ["read", "write"],
+      redirect_uris: [OOB],
+      vapid_key: expect.stringMatching(/^B[A-Za-z0-9_-]{86}=$/),
+    });
     expect(body).not.toHaveProperty("client_secret");
     expect(body).not.toHaveProperty("client_id");
   });

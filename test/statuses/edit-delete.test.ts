@@ -69,7 +69,7 @@ describe("editing", () => {
     await expectError(
       await edit(alice, s.id, { status: "x", media_ids: ["1"] }),
       422,
-      "Validation failed: media attachments are not supported yet",
+      "Media 1 not found or already attached to another post",
     );
     expect(await value("SELECT text FROM statuses WHERE id = ?", Number(s.id))).toBe("mine");
     expect(await count("SELECT 1 FROM status_edits WHERE status_id = ?", Number(s.id))).toBe(0);

@@ -104,15 +104,19 @@ describe("home timeline", () => {
     expect((await home(reader)).ids).toEqual([fromExpired]);
   });
 
-  it("shows private statuses to followers and mentioned accounts only, direct ones to mentioned accounts only", async () => {
-    const [author, follower, mentioned, stranger] = await users(4);
-    if (!author || !follower || !mentioned || !stranger) throw new Error("users");
+  it("puts private statuses in followers' homes, and direct ones in the homes of mentioned followers only (as Mastodon)", async () => {
+    const [author, follower, mentioned, mentionedFollower, stranger] = await users(5);
+    if (!author || !follower || !mentioned || !mentionedFollower || !stranger) throw new Error("users");
     await relate(follower, author.account.id, "follow");
-    const priv = await post(author.account.id, { visibility: "private", mentions: [mentioned.account.id] });
-    const direct = await post(author.account.id, { visibility: "direct", mentions: [mentioned.account.id] });
+    await relate(mentionedFollower, author.account.id, "follow");
+    const both = [mentioned.account.id, mentionedFollower.account.id];
+    const priv = await post(author.account.id, { visibility: "private", mentions: both });
+    const direct = await post(author.account.id, { visibility: "direct", mentions: both });
 
     expect((await home(follower)).ids).toEqual([priv]);
-    expect((await home(mentioned)).ids).toEqual([direct, priv]);
+    expect((await home(mentionedFollower)).ids).toEqual([direct, priv]);
+    // A mentioned non-follower sees both through notifications (and conversations), not in home.
+    expect((await home(mentioned)).ids).toEqual([]);
     expect((await home(stranger)).ids).toEqual([]);
     expect((await home(author)).ids).toEqual([direct, priv]);
   });

@@ -7,6 +7,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { type Account, blocks } from "../../db/schema";
 import type { Bindings } from "../../env";
+import { sendBlock } from "../../federation/outbound/actions";
 import { newId } from "../../ids";
 import type { PageParams } from "../../util/pagination";
 import type { VisibleAccount } from "../accounts";
@@ -17,20 +18,27 @@ import { endFollowStatements } from "./follow";
 /** Blocks `target`. Blocking yourself does nothing, as in Mastodon. */
 export async function blockAccount(env: Bindings, db: Db, source: Account, target: Account, now = Date.now()): Promise<void> {
   if (source.id === target.id) return;
-  await batchSql(db, [
+  const results = await batchSql(db, [
     ...endFollowStatements(source.id, target.id),
     ...endFollowStatements(target.id, source.id),
     sql`DELETE FROM notifications WHERE account_id = ${source.id} AND from_account_id = ${target.id}`,
     sql`INSERT OR IGNORE INTO blocks (id, account_id, target_account_id, created_at)
-      VALUES (${newId(now)}, ${source.id}, ${target.id}, ${now})`,
+      VALUES (${newId(now)}, ${source.id}, ${target.id}, ${now}) RETURNING id`,
   ]);
+  const created = results[results.length - 1]?.[0];
+  if (created) await sendBlock(env, source, target, created.id as number);
   await removeFromHomeFeed(env, source.id, target.id);
   await removeMentioningFromHomeFeed(env, source.id, target.id);
   if (target.domain === null) await removeFromHomeFeed(env, target.id, source.id);
 }
 
-export async function unblockAccount(db: Db, source: Account, target: Account): Promise<void> {
-  await db.delete(blocks).where(and(eq(blocks.accountId, source.id), eq(blocks.targetAccountId, target.id)));
+/** Unblocks `target`; with `env`, a remote target's server gets an Undo of the Block. */
+export async function unblockAccount(db: Db, source: Account, target: Account, env?: Bindings): Promise<void> {
+  const removed = await db
+    .delete(blocks)
+    .where(and(eq(blocks.accountId, source.id), eq(blocks.targetAccountId, target.id)))
+    .returning({ id: blocks.id });
+  if (env && removed[0]) await sendBlock(env, source, target, removed[0].id, true);
 }
 
 /** `GET /api/v1/blocks`: the accounts `accountId` blocks, newest block first, paged by block id. */

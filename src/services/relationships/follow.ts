@@ -4,10 +4,19 @@
  * D1 write; notifications go through `notify`, which applies the recipient's blocks and mutes.
  */
 import { eq, type SQL, sql } from "drizzle-orm";
+import { loadConfig } from "../../config";
 import type { Db } from "../../db/client";
 import { type Account, followRequests, follows } from "../../db/schema";
 import type { Bindings } from "../../env";
 import { ApiError } from "../../errors";
+import {
+  followActivityId,
+  outgoingFollow,
+  sendAccept,
+  sendFollow,
+  sendReject,
+  sendUndoFollow,
+} from "../../federation/outbound/actions";
 import { newId } from "../../ids";
 import { mergeIntoHomeFeed, removeFromHomeFeed } from "../feeds";
 import { notify } from "../notifications";
@@ -107,12 +116,16 @@ export async function followAccount(
   const unblocked = sql`NOT EXISTS (SELECT 1 FROM blocks WHERE (account_id = ${source.id} AND target_account_id = ${target.id})
     OR (account_id = ${target.id} AND target_account_id = ${source.id}))`;
   if (target.locked || target.domain !== null) {
+    // A local account's Follow of a remote one gets its activity id now: the peer's Accept names it.
+    const uri =
+      source.domain === null && target.domain !== null ? followActivityId({ config: loadConfig(env) }, source, values.id) : null;
     const inserted = await db.all<{ id: number }>(sql`
-      INSERT OR IGNORE INTO follow_requests (id, account_id, target_account_id, show_reblogs, notify, languages, created_at)
-      SELECT ${values.id}, ${values.source}, ${values.target}, ${values.reblogs}, ${values.notify}, ${values.languages}, ${now}
+      INSERT OR IGNORE INTO follow_requests (id, account_id, target_account_id, show_reblogs, notify, languages, uri, created_at)
+      SELECT ${values.id}, ${values.source}, ${values.target}, ${values.reblogs}, ${values.notify}, ${values.languages}, ${uri}, ${now}
       WHERE ${unblocked}
       RETURNING id`);
     if (inserted.length > 0) await notify(db, { recipientId: target.id, fromAccountId: source.id, type: "follow_request", now });
+    if (inserted.length > 0) await sendFollow(env, source, target, values.id, uri);
     return;
   }
   const inserted = await db.all<{ id: number }>(sql`
@@ -122,7 +135,8 @@ export async function followAccount(
     RETURNING id`);
   if (inserted.length === 0) return;
   await notify(db, { recipientId: target.id, fromAccountId: source.id, type: "follow", now });
-  await mergeIntoHomeFeed(env, source.id, target.id);
+  // A remote follower (a Follow received by the inbox) has no home feed here.
+  if (source.domain === null) await mergeIntoHomeFeed(env, source.id, target.id);
 }
 
 /**
@@ -142,25 +156,40 @@ export function endFollowStatements(followerId: number, targetId: number): SQL[]
   ];
 }
 
-/** Unfollows, or withdraws a pending request. */
-export async function unfollowAccount(env: Bindings, db: Db, source: Account, target: Account): Promise<void> {
+/**
+ * Unfollows, or withdraws a pending request. A remote target's server gets an Undo of the Follow,
+ * unless `federate` is false (the follow ended on its side: a Reject, an Undo of its Accept).
+ */
+export async function unfollowAccount(
+  env: Bindings,
+  db: Db,
+  source: Account,
+  target: Account,
+  options: { federate?: boolean } = {},
+): Promise<void> {
+  const sent = options.federate === false ? null : await outgoingFollow(db, source, target);
   const [ended = []] = await batchSql(db, endFollowStatements(source.id, target.id));
-  if (ended.length > 0) await removeFromHomeFeed(env, source.id, target.id);
+  // Mastodon's unmerge_from_home: the unfollowed account's own statuses and boosts leave; boosts of them by
+  // accounts still followed stay.
+  if (ended.length > 0) await removeFromHomeFeed(env, source.id, target.id, { boostsOfTarget: false });
+  await sendUndoFollow(env, source, target, sent);
 }
 
 /** Makes `follower` stop following `account` (the follower loses the account's posts). */
 export async function removeFromFollowers(env: Bindings, db: Db, account: Account, follower: Account): Promise<void> {
   const [removed = []] = await batchSql(db, [
-    sql`DELETE FROM follows WHERE account_id = ${follower.id} AND target_account_id = ${account.id} RETURNING id`,
+    sql`DELETE FROM follows WHERE account_id = ${follower.id} AND target_account_id = ${account.id} RETURNING id, uri`,
     sql`DELETE FROM notifications WHERE account_id = ${account.id} AND from_account_id = ${follower.id}
       AND type = 'follow' AND status_id IS NULL`,
   ]);
   if (removed.length > 0 && follower.domain === null) await removeFromHomeFeed(env, follower.id, account.id);
+  // Mastodon tells a remote follower's server with a Reject of its Follow.
+  if (removed[0]) await sendReject(env, account.id, (removed[0].uri as string | null) ?? null, follower);
 }
 
 function endRequestStatements(account: Account, requester: Account): SQL[] {
   return [
-    sql`DELETE FROM follow_requests WHERE account_id = ${requester.id} AND target_account_id = ${account.id} RETURNING id`,
+    sql`DELETE FROM follow_requests WHERE account_id = ${requester.id} AND target_account_id = ${account.id} RETURNING id, uri`,
     sql`DELETE FROM notifications WHERE account_id = ${account.id} AND from_account_id = ${requester.id}
       AND type = 'follow_request' AND status_id IS NULL`,
   ];
@@ -178,18 +207,20 @@ export async function authorizeFollowRequest(
     sql`INSERT OR IGNORE INTO follows (id, account_id, target_account_id, show_reblogs, notify, languages, uri, created_at)
       SELECT ${newId(now)}, account_id, target_account_id, show_reblogs, notify, languages, uri, ${now}
       FROM follow_requests WHERE account_id = ${requester.id} AND target_account_id = ${account.id}
-      RETURNING id`,
+      RETURNING id, uri`,
     ...endRequestStatements(account, requester),
   ]);
   if (withdrawn.length === 0) throw new ApiError(404, "Record not found");
   if (created.length === 0) return;
+  if (account.domain === null) await sendAccept(env, account.id, (created[0]?.uri as string | null) ?? null, requester);
   // Mastodon tells the account that accepted about its new follower.
   await notify(db, { recipientId: account.id, fromAccountId: requester.id, type: "follow", now });
   if (requester.domain === null) await mergeIntoHomeFeed(env, requester.id, account.id);
 }
 
-/** Turns down `requester`'s request to follow `account`. */
-export async function rejectFollowRequest(db: Db, account: Account, requester: Account): Promise<void> {
+/** Turns down `requester`'s request to follow `account` (with `env`, a remote requester's server is told). */
+export async function rejectFollowRequest(db: Db, account: Account, requester: Account, env?: Bindings): Promise<void> {
   const [withdrawn = []] = await batchSql(db, endRequestStatements(account, requester));
   if (withdrawn.length === 0) throw new ApiError(404, "Record not found");
+  if (env && account.domain === null) await sendReject(env, account.id, (withdrawn[0]?.uri as string | null) ?? null, requester);
 }

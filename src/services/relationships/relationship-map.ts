@@ -25,6 +25,7 @@ interface Row {
   m_expires: number | null;
   domain_blocking: number;
   note: string | null;
+  endorsed: number;
 }
 
 function languages(raw: string | null): string[] | null {
@@ -62,7 +63,10 @@ export async function loadRelationships(
       m.account_id AS m_account, m.hide_notifications AS m_hide, m.expires_at AS m_expires,
       (a.domain IS NOT NULL AND EXISTS (
         SELECT 1 FROM account_domain_blocks WHERE account_id = ${me} AND domain = a.domain)) AS domain_blocking,
-      n.comment AS note
+      n.comment AS note,
+      -- An endorsement counts only while the follow it needs still exists.
+      (f.id IS NOT NULL AND EXISTS (
+        SELECT 1 FROM account_pins WHERE account_id = ${me} AND target_account_id = a.id)) AS endorsed
     FROM accounts a
     LEFT JOIN follows f ON f.account_id = ${me} AND f.target_account_id = a.id
     LEFT JOIN follow_requests r ON r.account_id = ${me} AND r.target_account_id = a.id
@@ -90,6 +94,7 @@ export async function loadRelationships(
       mute: row.m_account === null ? null : { notifications: row.m_hide === 1, expiresAt: row.m_expires },
       domainBlocking: row.domain_blocking === 1,
       note: row.note,
+      endorsed: row.endorsed === 1,
     });
   }
   return unique.flatMap((id) => {

@@ -20,6 +20,9 @@ export interface AccountSearch {
 /** How many accounts a display-name search reads at most (see the note in `searchAccounts`). */
 const DISPLAY_NAME_SCAN_MAX = 10_000;
 
+/** Longest word (UTF-8 bytes) whose `% word%` pattern stays under D1's 50-byte LIKE limit. */
+const LIKE_WORD_MAX_BYTES = 46;
+
 /** The smallest string greater than every string starting with `prefix` (for an index range). */
 function prefixEnd(prefix: string): string {
   const last = prefix.charCodeAt(prefix.length - 1);
@@ -57,8 +60,9 @@ export async function searchAccounts(db: Db, config: Config, viewerId: number, s
     WHERE a.acct_key >= ${key} AND a.acct_key < ${prefixEnd(key)} AND ${visible}
     ORDER BY a.acct_key LIMIT ${want}`);
   let ids = byHandle.map((r) => r.id);
-  if (!hasDomain && ids.length < want) {
-    const word = likeEscape(query.toLowerCase());
+  const word = likeEscape(query.toLowerCase());
+  // D1 refuses LIKE patterns of 50 bytes or more ("pattern too complex"); a longer word is no display name to match.
+  if (!hasDomain && ids.length < want && new TextEncoder().encode(word).length <= LIKE_WORD_MAX_BYTES) {
     const byName = await db.all<{ id: number }>(sql`
       SELECT a.id AS id FROM ${nameSource}
       WHERE (lower(a.display_name) LIKE ${`${word}%`} ESCAPE '\\' OR lower(a.display_name) LIKE ${`% ${word}%`} ESCAPE '\\')

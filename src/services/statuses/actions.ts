@@ -9,6 +9,7 @@ import type { Db } from "../../db/client";
 import { bookmarks, conversationMutes, favourites, notifications, type Status, statuses, statusPins } from "../../db/schema";
 import type { MastodonStatus } from "../../entities/status";
 import { ApiError, notFound } from "../../errors";
+import { outboundOf, sendFeatured, sendLike } from "../../federation/outbound/actions";
 import { newId, parseId } from "../../ids";
 import { notify } from "../notifications";
 import { validationError } from "./compose";
@@ -29,8 +30,9 @@ export async function favourite(env: PostEnv, viewer: Author, rawId: string): Pr
     .values({ id: newId(now), accountId: me, statusId: status.id, createdAt: now })
     .onConflictDoNothing()
     .returning({ id: favourites.id });
-  if (inserted.length > 0) {
+  if (inserted[0]) {
     await notify(db, { recipientId: status.accountId, fromAccountId: me, type: "favourite", statusId: status.id, now });
+    await sendLike(outboundOf(env), viewer.account, inserted[0].id, status.id);
   }
   return statusJson(db, config, me, status.id);
 }
@@ -48,7 +50,10 @@ export async function unfavourite(env: PostEnv, viewer: Author, rawId: string): 
     db.delete(notifications).where(notificationOf(me, "favourite", target.id)),
   ]);
   // Undoing what you did stays possible after losing sight of the status; otherwise it must be visible.
-  if (removed.length > 0) return statusJson(db, config, me, target.id, { skipVisibility: true });
+  if (removed[0]) {
+    await sendLike(outboundOf(env), viewer.account, removed[0].id, target.id, true);
+    return statusJson(db, config, me, target.id, { skipVisibility: true });
+  }
   await requireVisibleStatus(db, me, target.id);
   return statusJson(db, config, me, target.id);
 }
@@ -166,6 +171,7 @@ export async function pin(env: PostEnv, viewer: Author, rawId: string): Promise<
     if (already) throw new ApiError(422, "Duplicate record");
     throw validationError([limitMessage]);
   }
+  await sendFeatured(outboundOf(env), viewer.account, status.id, "Add", now);
   return statusJson(db, config, me, status.id);
 }
 
@@ -173,7 +179,11 @@ export async function unpin(env: PostEnv, viewer: Author, rawId: string): Promis
   const { db, config } = env;
   const me = viewer.account.id;
   const status = await requireVisibleStatus(db, me, rawId);
-  await db.delete(statusPins).where(and(eq(statusPins.accountId, me), eq(statusPins.statusId, status.id)));
+  const unpinned = await db
+    .delete(statusPins)
+    .where(and(eq(statusPins.accountId, me), eq(statusPins.statusId, status.id)))
+    .returning({ id: statusPins.id });
+  if (unpinned.length > 0) await sendFeatured(outboundOf(env), viewer.account, status.id, "Remove");
   return statusJson(db, config, me, status.id);
 }
 

@@ -6,6 +6,7 @@ import type { Account, User, Visibility } from "../../db/schema";
 import { ApiError } from "../../errors";
 import { countStatusLength, graphemeLength } from "../../text/status-text";
 import type { Params, ParamValue } from "../../util/params";
+import { type MediaAttributeInput, readMediaAttributes } from "./edit-media";
 import {
   MAX_CHARACTERS,
   MAX_POLL_EXPIRATION_S,
@@ -31,6 +32,8 @@ export interface ComposeInput {
   visibility: string | undefined;
   language: string | undefined;
   mediaIds: string[];
+  /** Edits only: description and focus of attached media (src/services/statuses/edit-media.ts). */
+  mediaAttributes?: MediaAttributeInput[];
   poll: PollInput | null;
   inReplyToId: string | undefined;
   scheduledAt: string | undefined;
@@ -45,6 +48,7 @@ export function readComposeInput(params: Params): ComposeInput {
     visibility: params.string("visibility"),
     language: params.string("language"),
     mediaIds: params.strings("media_ids").filter((id) => id !== ""),
+    mediaAttributes: readMediaAttributes(params.raw.media_attributes),
     poll: readPoll(params),
     inReplyToId: params.string("in_reply_to_id"),
     scheduledAt: params.string("scheduled_at"),

@@ -22,6 +22,7 @@ import {
 import { customFilterStatuses } from "../../db/schema-client-surface";
 import type { MastodonStatus } from "../../entities/status";
 import { notFound } from "../../errors";
+import { tombstoneStatement } from "../../federation/outbound/tombstones";
 import { parseId } from "../../ids";
 import type { FanoutMessage } from "../../queue/messages";
 import { findStatus, statusJson } from "./lookup";
@@ -64,6 +65,8 @@ export function deletionStatements(db: Db, status: Status): [BatchItem<"sqlite">
             ),
         ];
   return [
+    // First: it reads the mentions and favourites deleted below (what the federated Delete must reach).
+    tombstoneStatement(db, status),
     db.delete(notifications).where(sql`${notifications.statusId} = ${id} OR ${notifications.statusId} IN ${boostIds}`),
     ...ownBoostNotification,
     db.delete(statusPins).where(sql`${statusPins.statusId} = ${id} OR ${statusPins.statusId} IN ${boostIds}`),

@@ -16,7 +16,6 @@ import { requireVisibleAccountWithRole } from "../accounts";
 import { notify } from "../notifications";
 import {
   type ComposeInput,
-  checkMedia,
   cleanPollOptions,
   normalizeLanguage,
   normalizeText,
@@ -25,6 +24,7 @@ import {
   textErrors,
   validationError,
 } from "./compose";
+import { planMediaEdit } from "./edit-media";
 import { UPDATE_NOTIFY_MAX } from "./limits";
 import { findStatus, requireVisibleStatus, statusJson } from "./lookup";
 import { type Author, fanout, newPoll, type PostEnv } from "./post";
@@ -38,9 +38,14 @@ export async function editStatus(env: PostEnv, author: Author, rawId: string, in
   const status = id === undefined ? undefined : await findStatus(db, id);
   if (!status || status.accountId !== me || status.reblogOfId !== null) throw notFound();
 
-  checkMedia(input.mediaIds);
   const { text, spoilerText } = normalizeText(input);
-  const errors = [...textErrors(text, spoilerText), ...(input.poll ? pollErrors(input.poll) : [])];
+  const hasMedia = input.mediaIds.length > 0;
+  const errors = [
+    // Media-only posts stay valid when edited; media and a poll never go together.
+    ...(hasMedia && text === "" ? [] : textErrors(text, spoilerText)),
+    ...(input.poll ? pollErrors(input.poll) : []),
+    ...(input.poll && hasMedia ? ["Media attachments cannot be combined with a poll"] : []),
+  ];
   if (errors.length > 0) throw validationError(errors);
   const sensitive = (input.sensitive ?? false) || spoilerText !== "";
   const language = normalizeLanguage(input.language) ?? resolveLanguage(undefined, author.user, status.language);
@@ -48,7 +53,9 @@ export async function editStatus(env: PostEnv, author: Author, rawId: string, in
   const now = Date.now();
   const [oldPoll] = status.pollId === null ? [] : await db.select().from(polls).where(eq(polls.id, status.pollId)).limit(1);
   const pollPlan = planPoll(input, oldPoll, status, now);
+  const mediaPlan = await planMediaEdit(db, me, status.id, input.mediaIds, input.mediaAttributes ?? []);
   const changed =
+    mediaPlan.changed ||
     text !== status.text ||
     spoilerText !== status.spoilerText ||
     sensitive !== status.sensitive ||
@@ -63,11 +70,20 @@ export async function editStatus(env: PostEnv, author: Author, rawId: string, in
     // The first edit keeps the original as revision 0, dated when it was posted.
     statements.push(revisionInsert(db, status, me, revisionOf(status, oldPoll ?? null, status.createdAt)));
   }
-  statements.push(...pollPlan.statements(db));
+  statements.push(...pollPlan.statements(db), ...mediaPlan.statements);
   statements.push(
     db
       .update(statuses)
-      .set({ text, content: rendered.content, spoilerText, sensitive, language, pollId: pollPlan.pollId, editedAt: now })
+      .set({
+        text,
+        content: rendered.content,
+        spoilerText,
+        sensitive,
+        language,
+        pollId: pollPlan.pollId,
+        mediaCount: mediaPlan.mediaCount,
+        editedAt: now,
+      })
       .where(eq(statuses.id, status.id)),
     // Mentions no longer in the text turn silent: who could see the status keeps seeing it.
     runInBatch(
@@ -137,7 +153,7 @@ function dropPoll(db: Db, pollId: number): BatchItem<"sqlite">[] {
   return [db.delete(pollVotes).where(eq(pollVotes.pollId, pollId)), db.delete(polls).where(eq(polls.id, pollId))];
 }
 
-function revisionOf(status: Status, poll: Poll | null, at: number): StatusRevision {
+export function revisionOf(status: Status, poll: Poll | null, at: number): StatusRevision {
   return {
     text: status.text,
     content: status.content,
@@ -148,7 +164,7 @@ function revisionOf(status: Status, poll: Poll | null, at: number): StatusRevisi
   };
 }
 
-function revisionInsert(db: Db, status: Status, accountId: number, r: StatusRevision) {
+export function revisionInsert(db: Db, status: Status, accountId: number, r: StatusRevision) {
   return db.insert(statusEdits).values({
     id: newId(r.createdAt),
     statusId: status.id,
@@ -163,7 +179,7 @@ function revisionInsert(db: Db, status: Status, accountId: number, r: StatusRevi
 }
 
 /** Local accounts that boosted the status hear about the edit (Mastodon's `update` notification). */
-async function notifyBoosters(db: Db, status: Status, authorId: number, now: number): Promise<void> {
+export async function notifyBoosters(db: Db, status: Status, authorId: number, now: number): Promise<void> {
   const boosters = await db
     .select({ id: statuses.accountId })
     .from(statuses)

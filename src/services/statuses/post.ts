@@ -20,7 +20,6 @@ import { claimMediaForStatus } from "../media";
 import { loadVisibleStatuses } from "../visibility";
 import {
   type ComposeInput,
-  checkMedia,
   cleanPollOptions,
   normalizeText,
   type PollInput,
@@ -39,6 +38,8 @@ export interface PostEnv {
   db: Db;
   config: Config;
   fanout: Queue;
+  /** DELIVERY producer: interactions with remote statuses federate through it (src/federation/outbound). */
+  delivery?: Queue | undefined;
 }
 
 export interface Author {
@@ -71,8 +72,6 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
 
   const thread = await resolveThread(db, author.account.id, input.inReplyToId);
   const scheduledAt = options.allowSchedule === false ? undefined : parseScheduledAt(input.scheduledAt, now);
-  // Scheduled posts don't carry media yet: refused rather than silently dropped.
-  if (scheduledAt !== undefined) checkMedia(input.mediaIds);
   const visibility = resolveVisibility(input.visibility, author.account, author.user);
   const { text, spoilerText } = normalizeText(input);
   const hasMedia = input.mediaIds.length > 0;
@@ -87,10 +86,13 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
   const language = resolveLanguage(input.language, author.user);
 
   if (scheduledAt !== undefined) {
+    // Checked now as for a post (own, unattached, processed, at most 4), attached when published; the
+    // unattached-media cleanup keeps media a scheduled status names.
+    const media = hasMedia ? (await claimMediaForStatus(db, author.account.id, input.mediaIds, 0)).media : [];
     const params: ScheduledParams = {
       text,
       poll: input.poll ? pollParams(input.poll) : null,
-      media_ids: null,
+      media_ids: media.length > 0 ? media.map((m) => String(m.id)) : null,
       sensitive,
       spoiler_text: spoilerText,
       visibility,
@@ -109,6 +111,7 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
       applicationId: options.applicationId,
       idempotencyKey: key,
       now,
+      media: media.map((m) => serializeMediaAttachment(config, m)),
     });
     return { kind: "other", body };
   }
@@ -136,6 +139,9 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
     applicationId: options.applicationId,
     pollId: poll?.id ?? null,
     mediaCount: claimed.media.length,
+    // Counted by triggers as the mentions and tags rows of this batch are inserted.
+    mentionsCount: 0,
+    tagsCount: 0,
     repliesCount: 0,
     reblogsCount: 0,
     favouritesCount: 0,

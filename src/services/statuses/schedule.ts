@@ -7,6 +7,7 @@ import { and, eq, gte, lt, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client";
 import { scheduledStatuses } from "../../db/schema";
+import type { MastodonMediaAttachment } from "../../entities/media-attachment";
 import { type ScheduledParams, serializeScheduledStatus } from "../../entities/scheduled-status";
 import { newId } from "../../ids";
 import { validationError } from "./compose";
@@ -61,6 +62,8 @@ export interface NewScheduledStatus {
   applicationId: number | null;
   idempotencyKey: string | undefined;
   now: number;
+  /** The media `params.media_ids` names, serialized, for the response. */
+  media?: MastodonMediaAttachment[];
 }
 
 export async function scheduleStatus(db: Db, input: NewScheduledStatus): Promise<unknown> {
@@ -74,7 +77,7 @@ export async function scheduleStatus(db: Db, input: NewScheduledStatus): Promise
     applicationId: input.applicationId,
     createdAt: input.now,
   };
-  const body = serializeScheduledStatus(row);
+  const body = { ...serializeScheduledStatus(row), media_attachments: input.media ?? [] };
   const key = input.idempotencyKey;
   const statements: BatchItem<"sqlite">[] = [
     db.insert(scheduledStatuses).values(row),

@@ -80,7 +80,7 @@ function inputFrom(params: ScheduledParams): ComposeInput {
     sensitive: params.sensitive ?? undefined,
     visibility: params.visibility,
     language: params.language ?? undefined,
-    mediaIds: [],
+    mediaIds: params.media_ids ?? [],
     poll: params.poll
       ? {
           options: params.poll.options,

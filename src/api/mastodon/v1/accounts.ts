@@ -9,8 +9,11 @@ import { createMiddleware } from "hono/factory";
 import type { Config } from "../../../config";
 import type { Db } from "../../../db/client";
 import { serializeAccount, serializeCredentialAccount } from "../../../entities/account";
+import type { MastodonCustomEmoji } from "../../../entities/instance";
 import type { AppEnv } from "../../../env";
 import { ApiError } from "../../../errors";
+import { sendActorUpdate } from "../../../federation/outbound/actions";
+import { remoteResolver } from "../../../federation/resolve-remote";
 import { parseId } from "../../../ids";
 import { type AuthContext, currentUser, scopeRequired, tokenOptional, tokenRequired } from "../../../oauth/middleware";
 import { scopeSatisfies } from "../../../oauth/scopes";
@@ -20,9 +23,11 @@ import {
   applicationScopes,
   findVisibleAccountByAcct,
   findVisibleAccounts,
+  parseAcct,
   requireVisibleAccountWithRole,
   type VisibleAccount,
 } from "../../../services/accounts";
+import { accountEmojis } from "../../../services/custom-emoji-hydrate";
 import { readProfileInput, updateProfile } from "../../../services/profile";
 import { type RegistrationInput, register } from "../../../services/registrations";
 import { readParams } from "../../../util/request";
@@ -49,8 +54,9 @@ const readAccountsIfToken = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-function accountJson(config: Config, found: VisibleAccount) {
-  return serializeAccount(config, found.account, { role: found.role });
+/** `emojis`: custom emoji of the name and bio (src/services/custom-emoji-hydrate.ts; no query without `:code:`). */
+function accountJson(config: Config, found: VisibleAccount, emojis?: Map<number, MastodonCustomEmoji[]>) {
+  return serializeAccount(config, found.account, { role: found.role, emojis: emojis?.get(found.account.id) });
 }
 
 // --- Registration ----------------------------------------------------------------------------------
@@ -97,16 +103,24 @@ async function signUpThroughApp(db: Db, config: Config, req: Request, auth: Auth
 
 // --- The signed-in user's own account ------------------------------------------------------------
 
-accountsRoutes.get("/api/v1/accounts/verify_credentials", tokenRequired, anyScopeRequired("read:accounts", "profile"), (c) => {
-  const { account, user } = currentUser(c);
-  return c.json(serializeCredentialAccount(c.get("config"), account, user));
-});
+accountsRoutes.get(
+  "/api/v1/accounts/verify_credentials",
+  tokenRequired,
+  anyScopeRequired("read:accounts", "profile"),
+  async (c) => {
+    const { account, user } = currentUser(c);
+    const emojis = (await accountEmojis(c.get("db"), c.get("config"), [account])).get(account.id);
+    return c.json(serializeCredentialAccount(c.get("config"), account, user, { emojis }));
+  },
+);
 
 async function updateCredentials(c: Context<AppEnv>) {
   const current = currentUser(c);
   const input = readProfileInput(await readParams(c));
   const updated = await updateProfile(c.get("db"), current, input);
-  return c.json(serializeCredentialAccount(c.get("config"), updated.account, updated.user));
+  await sendActorUpdate(c.env, updated.account);
+  const emojis = (await accountEmojis(c.get("db"), c.get("config"), [updated.account])).get(updated.account.id);
+  return c.json(serializeCredentialAccount(c.get("config"), updated.account, updated.user, { emojis }));
 }
 
 accountsRoutes.on(
@@ -121,9 +135,18 @@ accountsRoutes.on(
 
 accountsRoutes.get("/api/v1/accounts/lookup", tokenOptional, readAccountsIfToken, async (c) => {
   const acct = c.req.query("acct") ?? "";
-  const found = await findVisibleAccountByAcct(c.get("db"), c.get("config"), acct);
+  const db = c.get("db");
+  const config = c.get("config");
+  let found = await findVisibleAccountByAcct(db, config, acct);
+  const parsed = parseAcct(config, acct);
+  // Unknown remote handles are looked up through WebFinger, for signed-in users only (a public
+  // endpoint must not make this server fetch from anywhere on anyone's behalf).
+  if (!found && parsed?.domain && c.get("auth")?.account) {
+    const fetched = await remoteResolver(c.env, db, config).handle(parsed.username, parsed.domain);
+    if (fetched) found = (await findVisibleAccounts(db, [fetched.id])).get(fetched.id);
+  }
   if (!found) throw new ApiError(404, "Record not found");
-  return c.json(accountJson(c.get("config"), found));
+  return c.json(accountJson(config, found, await accountEmojis(db, config, [found.account])));
 });
 
 accountsRoutes.get("/api/v1/accounts", tokenOptional, readAccountsIfToken, async (c) => {
@@ -135,11 +158,16 @@ accountsRoutes.get("/api/v1/accounts", tokenOptional, readAccountsIfToken, async
   const ids = requested.map(parseId).filter((id): id is number => id !== undefined);
   const found = await findVisibleAccounts(c.get("db"), ids);
   const config = c.get("config");
+  const emojis = await accountEmojis(
+    c.get("db"),
+    config,
+    [...found.values()].map((f) => f.account),
+  );
   // In the order asked for, skipping ids that are unknown or hidden.
-  return c.json(ids.flatMap((id) => (found.has(id) ? [accountJson(config, found.get(id) as VisibleAccount)] : [])));
+  return c.json(ids.flatMap((id) => (found.has(id) ? [accountJson(config, found.get(id) as VisibleAccount, emojis)] : [])));
 });
 
 accountsRoutes.get("/api/v1/accounts/:id{[0-9]+}", tokenOptional, readAccountsIfToken, async (c) => {
   const found = await requireVisibleAccountWithRole(c.get("db"), parseId(c.req.param("id")));
-  return c.json(accountJson(c.get("config"), found));
+  return c.json(accountJson(c.get("config"), found, await accountEmojis(c.get("db"), c.get("config"), [found.account])));
 });

@@ -18,12 +18,12 @@ appsRoutes.post("/api/v1/apps", async (c) => {
   await hitRateLimits(db, [{ key: `apps:ip:${clientIp(c.req.raw)}`, ...REGISTRATION_LIMIT }]);
   const input = readApplicationInput(await readParams(c));
   const { app, clientSecret } = await createApplication(db, input);
-  return c.json(serializeCredentialApplication(app, clientSecret, currentVapidKey()));
+  return c.json(serializeCredentialApplication(app, clientSecret, await currentVapidKey(db, c.get("config"))));
 });
 
 appsRoutes.get("/api/v1/apps/verify_credentials", tokenRequired, async (c) => {
   const auth = c.get("auth");
   const app = auth ? await findApplicationById(c.get("db"), auth.token.applicationId) : undefined;
   if (!app) throw new ApiError(401, "The access token is invalid");
-  return c.json(serializeApplication(app, currentVapidKey()));
+  return c.json(serializeApplication(app, await currentVapidKey(c.get("db"), c.get("config"))));
 });

@@ -4,6 +4,7 @@
  * `write:filters`; another account's filter, keyword or status filter is "Record not found".
  */
 import { type Context, Hono } from "hono";
+import { createMiddleware } from "hono/factory";
 import { serializeFilter, serializeFilterKeyword, serializeFilterStatus, serializeV1Filter } from "../../../entities/filter";
 import type { AppEnv } from "../../../env";
 import { currentUser, userRequired } from "../../../oauth/middleware";
@@ -32,6 +33,26 @@ import { readParams } from "../../../util/request";
 export const filtersRoutes = new Hono<AppEnv>();
 
 type C = Context<AppEnv>;
+
+/**
+ * After every successful change to filters, keywords or filtered statuses, the account's open clients
+ * are told to refetch them (streaming `filters_changed`), as Mastodon's CustomFilter callbacks do.
+ */
+const raiseFiltersChanged = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  if (c.req.method === "GET" || c.req.method === "HEAD" || c.res.status >= 300) return;
+  const accountId = c.get("auth")?.account?.id;
+  if (accountId === undefined) return;
+  try {
+    await c.get("db").$events?.filtersChanged(accountId);
+  } catch (err) {
+    // The change is stored; a lost refresh hint must not turn it into an error the client would retry.
+    console.error(`filters: could not raise filters_changed for account ${accountId}`, err);
+  }
+});
+// `/*` also matches the collection path itself.
+filtersRoutes.use("/api/v1/filters/*", raiseFiltersChanged);
+filtersRoutes.use("/api/v2/filters/*", raiseFiltersChanged);
 
 const read = userRequired("read:filters");
 const write = userRequired("write:filters");

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { type MastodonCustomEmoji, serializePreferences } from "../../../entities/instance";
 import type { AppEnv } from "../../../env";
 import { currentUser, userRequired } from "../../../oauth/middleware";
+import { listCustomEmojis } from "../../../services/custom-emojis";
 
 export const miscV1Routes = new Hono<AppEnv>();
 
@@ -12,7 +13,9 @@ miscV1Routes.get("/api/v1/preferences", userRequired("read:accounts"), (c) => {
   return c.json(serializePreferences(user.settings));
 });
 
-// Custom emoji arrive with the media issue; clients (Elk's composer, Tusky) accept an empty list.
-miscV1Routes.get("/api/v1/custom_emojis", (c) =>
-  c.json([] satisfies MastodonCustomEmoji[], 200, { "Cache-Control": "public, max-age=180" }),
+// Public and the same for everyone: cacheable (Mastodon caches it for three minutes too).
+miscV1Routes.get("/api/v1/custom_emojis", async (c) =>
+  c.json((await listCustomEmojis(c.get("db"), c.get("config"))) satisfies MastodonCustomEmoji[], 200, {
+    "Cache-Control": "public, max-age=180",
+  }),
 );

@@ -1,6 +1,7 @@
 /** `/api/v1/polls`: reading a poll and voting in it. */
 import { Hono } from "hono";
 import type { AppEnv } from "../../../env";
+import { sendVotes } from "../../../federation/outbound/actions";
 import { currentUser, tokenOptional, userRequired } from "../../../oauth/middleware";
 import { getPoll, vote } from "../../../services/statuses/polls";
 import { readParams } from "../../../util/request";
@@ -15,5 +16,8 @@ pollsRoutes.get("/api/v1/polls/:id", tokenOptional, readStatusesIfToken, async (
 pollsRoutes.post("/api/v1/polls/:id/votes", userRequired("write:statuses"), async (c) => {
   const { account } = currentUser(c);
   const choices = (await readParams(c)).strings("choices");
-  return c.json(await vote(c.get("db"), account.id, c.req.param("id"), choices));
+  const poll = await vote(c.get("db"), account.id, c.req.param("id"), choices);
+  // Votes on a remote poll go to its author's server as Create(Note{name}) activities.
+  await sendVotes(c.env, account, Number(poll.id), choices.map(Number));
+  return c.json(poll);
 });

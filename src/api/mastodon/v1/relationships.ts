@@ -11,10 +11,11 @@ import { serializeAccount } from "../../../entities/account";
 import { serializeRelationship } from "../../../entities/relationship";
 import type { AppEnv } from "../../../env";
 import { ApiError } from "../../../errors";
+import { remoteResolver } from "../../../federation/resolve-remote";
 import { parseId } from "../../../ids";
 import { currentUser, tokenOptional, userRequired } from "../../../oauth/middleware";
 import { scopeSatisfies } from "../../../oauth/scopes";
-import type { VisibleAccount } from "../../../services/accounts";
+import { parseAcct, type VisibleAccount } from "../../../services/accounts";
 import { blockAccount, listBlocks, unblockAccount } from "../../../services/relationships/block";
 import { listFollowCollection, listFollowRequests, listsContaining } from "../../../services/relationships/collections";
 import { type RowPage, requireTargetAccount } from "../../../services/relationships/common";
@@ -32,6 +33,7 @@ import { listMutes, muteAccount, unmuteAccount } from "../../../services/relatio
 import { setAccountNote } from "../../../services/relationships/notes";
 import { loadRelationship, loadRelationships } from "../../../services/relationships/relationship-map";
 import { familiarFollowers, searchAccounts } from "../../../services/relationships/search";
+import { isHandleQuery } from "../../../services/search/resolve";
 import { linkHeader, readPageParams } from "../../../util/pagination";
 import type { Params } from "../../../util/params";
 import { readParams } from "../../../util/request";
@@ -100,8 +102,14 @@ relationshipsRoutes.get("/api/v1/accounts/search", userRequired("read:accounts")
   const params = await readParams(c);
   const { account } = currentUser(c);
   const { limit } = readPageParams(params, { defaultLimit: 40, maxLimit: 80 });
+  const q = params.string("q") ?? "";
+  // `resolve=true` looks an unknown `user@domain` up through WebFinger first (Mastodon's AccountSearchService).
+  if (params.bool("resolve") && isHandleQuery(q.trim())) {
+    const parsed = parseAcct(c.get("config"), q.trim());
+    if (parsed?.domain) await remoteResolver(c.env, c.get("db"), c.get("config")).handle(parsed.username, parsed.domain);
+  }
   const found = await searchAccounts(c.get("db"), c.get("config"), account.id, {
-    q: params.string("q") ?? "",
+    q,
     limit,
     offset: Math.max(looseInt(params, "offset"), 0),
     following: params.bool("following") ?? false,
@@ -152,7 +160,7 @@ relationshipsRoutes.post("/api/v1/accounts/:id/block", userRequired("write:block
 
 relationshipsRoutes.post("/api/v1/accounts/:id/unblock", userRequired("write:blocks"), async (c) => {
   const other = await target(c);
-  await unblockAccount(c.get("db"), currentUser(c).account, other);
+  await unblockAccount(c.get("db"), currentUser(c).account, other, c.env);
   return relationshipJson(c, other.id);
 });
 
@@ -213,7 +221,7 @@ relationshipsRoutes.post("/api/v1/follow_requests/:account_id/authorize", userRe
 
 relationshipsRoutes.post("/api/v1/follow_requests/:account_id/reject", userRequired("write:follows"), async (c) => {
   const requester = await target(c, "account_id");
-  await rejectFollowRequest(c.get("db"), currentUser(c).account, requester);
+  await rejectFollowRequest(c.get("db"), currentUser(c).account, requester, c.env);
   return relationshipJson(c, requester.id);
 });
 

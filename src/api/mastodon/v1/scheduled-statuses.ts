@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../../env";
 import { currentUser, userRequired } from "../../../oauth/middleware";
+import { withScheduledMedia } from "../../../services/statuses/edit-media";
 import {
   cancelScheduledStatus,
   getScheduledStatus,
@@ -23,19 +24,21 @@ scheduledStatusesRoutes.get("/api/v1/scheduled_statuses", userRequired("read:sta
     list.map((s) => s.id),
   );
   if (link) c.header("Link", link);
-  return c.json(list);
+  return c.json(await withScheduledMedia(c.get("db"), c.get("config"), account.id, list));
 });
 
 scheduledStatusesRoutes.get("/api/v1/scheduled_statuses/:id", userRequired("read:statuses"), async (c) => {
   const { account } = currentUser(c);
-  return c.json(await getScheduledStatus(c.get("db"), account.id, c.req.param("id")));
+  const found = await getScheduledStatus(c.get("db"), account.id, c.req.param("id"));
+  return c.json((await withScheduledMedia(c.get("db"), c.get("config"), account.id, [found]))[0]);
 });
 
 for (const method of ["put", "patch"] as const) {
   scheduledStatusesRoutes[method]("/api/v1/scheduled_statuses/:id", userRequired("write:statuses"), async (c) => {
     const { account } = currentUser(c);
     const scheduledAt = (await readParams(c)).string("scheduled_at");
-    return c.json(await rescheduleStatus(c.get("db"), account.id, c.req.param("id"), scheduledAt));
+    const updated = await rescheduleStatus(c.get("db"), account.id, c.req.param("id"), scheduledAt);
+    return c.json((await withScheduledMedia(c.get("db"), c.get("config"), account.id, [updated]))[0]);
   });
 }
 

@@ -39,7 +39,7 @@ export const readStatusesIfToken = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 export function postEnv(c: Ctx): PostEnv {
-  return { db: c.get("db"), config: c.get("config"), fanout: c.env.FANOUT };
+  return { db: c.get("db"), config: c.get("config"), fanout: c.env.FANOUT, delivery: c.env.DELIVERY };
 }
 
 /** The signed-in account's id, or null for anonymous and app-only tokens. */

@@ -1,0 +1,366 @@
+/**
+ * The sockets of one shard (see shards.ts), on the WebSocket Hibernation API: each socket's viewer,
+ * token and subscriptions live in its attachment, the account it belongs to in its hibernation tag,
+ * so nothing is lost when the Durable Object is evicted; the channel index and the status and filter
+ * caches are rebuilt from those (and D1) after a wake.
+ */
+import type { Config } from "../config";
+import { loadConfig } from "../config";
+import { type Db, envDb } from "../db/client";
+import type { MastodonStatus } from "../entities/status";
+import type { Bindings } from "../env";
+import { accountHub } from "../services/feeds";
+import type { ActiveFilters } from "../services/filters";
+import { hydrateStatuses } from "../services/hydrate";
+import { getNotification } from "../services/notification-list";
+import {
+  ERRORS,
+  type EventName,
+  errorFrame,
+  eventFrame,
+  isError,
+  parseClientMessage,
+  parseSubscription,
+  type StreamError,
+  type Subscription,
+  scopeAllows,
+  USER_STREAMS,
+  wireStream,
+} from "./protocol";
+import type { AccountEvent, ChannelEvent } from "./shards";
+import { excludedViewers, forViewer, loadFiltersBulk } from "./viewer-filters";
+
+/** What the Worker tells the shard about a new connection (it has already checked the token). */
+export interface ConnectInfo {
+  accountId: number | null;
+  tokenId: number | null;
+  scopes: string[];
+  /** Echoed in the 101 response. */
+  protocol?: string | undefined;
+  /** `?stream=` with `tag` / `list`. */
+  initial?: { stream: unknown; tag: unknown; list: unknown } | undefined;
+}
+
+/** Per-socket state, in the socket's attachment (at most 2 KiB). */
+interface SocketState {
+  a: number | null;
+  k: number | null;
+  s: string[];
+  subs: Subscription[];
+}
+
+const ATTACHMENT_MAX = 2000;
+const STATUS_CACHE = 256;
+/** Keep-alive period: the alarm sweeps revoked tokens while sockets are open. */
+export const KEEPALIVE_MS = 30_000;
+
+function send(ws: WebSocket, text: string): void {
+  try {
+    ws.send(text);
+  } catch {
+    // A socket closing under us: its close handler cleans up.
+  }
+}
+
+export class SocketHub {
+  /** channel key → sockets subscribed to it; null until first needed after a wake. */
+  private index: Map<string, Set<WebSocket>> | null = null;
+  private readonly statuses = new Map<number, MastodonStatus>();
+  private readonly filters = new Map<number, ActiveFilters>();
+  private seq = 0;
+  /** Frames the last toAccount call sent (tests and the benchmark read it through logs). */
+  lastFrames = 0;
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly env: Bindings,
+  ) {}
+
+  private db(): Db {
+    return envDb(this.env);
+  }
+
+  private config(): Config {
+    return loadConfig(this.env);
+  }
+
+  private state(ws: WebSocket): SocketState {
+    return ws.deserializeAttachment() as SocketState;
+  }
+
+  private channelIndex(): Map<string, Set<WebSocket>> {
+    if (this.index) return this.index;
+    const index = new Map<string, Set<WebSocket>>();
+    for (const ws of this.ctx.getWebSockets()) {
+      for (const sub of this.state(ws).subs) if (!USER_STREAMS.has(sub.stream)) this.indexAdd(index, sub.key, ws);
+    }
+    this.index = index;
+    return index;
+  }
+
+  private indexAdd(index: Map<string, Set<WebSocket>>, key: string, ws: WebSocket): void {
+    const set = index.get(key);
+    if (set) set.add(ws);
+    else index.set(key, new Set([ws]));
+  }
+
+  async connect(info: ConnectInfo): Promise<Response> {
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, info.accountId === null ? [] : [`a:${info.accountId}`]);
+    server.serializeAttachment({ a: info.accountId, k: info.tokenId, s: info.scopes, subs: [] } satisfies SocketState);
+    if (info.initial) await this.subscribe(server, info.initial);
+    if (info.accountId !== null && this.ctx.getWebSockets(`a:${info.accountId}`).length === 1) {
+      await this.presence(info.accountId, true);
+    }
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + KEEPALIVE_MS);
+    const headers = info.protocol ? { "Sec-WebSocket-Protocol": info.protocol } : undefined;
+    return new Response(null, { status: 101, webSocket: client, ...(headers ? { headers } : {}) });
+  }
+
+  /** Tells the account's AccountHub whether it has open sockets, so feed writes skip the call when not. */
+  private async presence(accountId: number, online: boolean): Promise<void> {
+    this.seq += 1;
+    try {
+      await accountHub(this.env, accountId).setStreaming(accountId, online, Date.now() * 1000 + (this.seq % 1000));
+    } catch (err) {
+      console.error(`streaming: presence of ${accountId} failed`, err);
+    }
+  }
+
+  async message(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (typeof message !== "string") {
+      ws.close(1003, "Binary messages are not accepted");
+      return;
+    }
+    // Mastodon ignores what it cannot parse; an error frame would end masto.js subscriptions.
+    const parsed = parseClientMessage(message);
+    if (!parsed) return;
+    if (parsed.type === "subscribe") await this.subscribe(ws, parsed);
+    else this.unsubscribe(ws, parsed);
+  }
+
+  private async subscribe(ws: WebSocket, req: { stream: unknown; tag: unknown; list: unknown }): Promise<void> {
+    const sub = parseSubscription(req.stream, req.tag, req.list);
+    const refused = await this.refusal(ws, sub);
+    if (refused) {
+      send(ws, errorFrame(refused));
+      return;
+    }
+    const s = sub as Subscription;
+    // Re-read after the awaits: another message may have changed the subscriptions meanwhile.
+    const state = this.state(ws);
+    const wire = JSON.stringify(wireStream(s));
+    if (state.subs.some((x) => x.key === s.key && JSON.stringify(wireStream(x)) === wire)) return;
+    const next: SocketState = { ...state, subs: [...state.subs, s] };
+    if (JSON.stringify(next).length > ATTACHMENT_MAX) {
+      send(ws, errorFrame({ error: "Too many subscriptions", status: 400 }));
+      return;
+    }
+    ws.serializeAttachment(next);
+    if (!USER_STREAMS.has(s.stream)) this.indexAdd(this.channelIndex(), s.key, ws);
+  }
+
+  private async refusal(ws: WebSocket, sub: Subscription | StreamError): Promise<StreamError | undefined> {
+    if (isError(sub)) return sub;
+    const state = this.state(ws);
+    if (state.a === null) return USER_STREAMS.has(sub.stream) ? ERRORS.missingToken : undefined;
+    if (!scopeAllows(state.s, sub.stream)) return ERRORS.scopes;
+    if (sub.stream === "list") {
+      const owned = await this.env.DB.prepare("SELECT 1 AS ok FROM lists WHERE id = ? AND account_id = ?")
+        .bind(Number(sub.list), state.a)
+        .first();
+      if (!owned) return ERRORS.listNotAuthorized;
+    }
+    return undefined;
+  }
+
+  private unsubscribe(ws: WebSocket, req: { stream: unknown; tag: unknown; list: unknown }): void {
+    const sub = parseSubscription(req.stream, req.tag, req.list);
+    if (isError(sub)) return;
+    const state = this.state(ws);
+    const subs = state.subs.filter((x) => x.key !== sub.key);
+    if (subs.length === state.subs.length) return;
+    ws.serializeAttachment({ ...state, subs });
+    this.channelIndex().get(sub.key)?.delete(ws);
+  }
+
+  async closed(ws: WebSocket): Promise<void> {
+    const state = this.state(ws);
+    if (this.index) for (const set of this.index.values()) set.delete(ws);
+    if (state.a !== null) {
+      const others = this.ctx.getWebSockets(`a:${state.a}`).filter((x) => x !== ws && x.readyState === WebSocket.OPEN);
+      if (others.length === 0) {
+        this.filters.delete(state.a);
+        await this.presence(state.a, false);
+      }
+    }
+  }
+
+  /** The keep-alive: closes sockets whose token was revoked, and re-arms while sockets are open. */
+  async alarm(): Promise<void> {
+    const sockets = this.ctx.getWebSockets();
+    if (sockets.length === 0) return;
+    const tokenIds = [...new Set(sockets.flatMap((ws) => this.state(ws).k ?? []))];
+    if (tokenIds.length > 0) {
+      const live = await this.env.DB.prepare(
+        "SELECT id FROM oauth_access_tokens WHERE id IN (SELECT value FROM json_each(?)) AND revoked_at IS NULL",
+      )
+        .bind(JSON.stringify(tokenIds))
+        .all<{ id: number }>();
+      const ok = new Set(live.results.map((r) => r.id));
+      for (const ws of sockets) {
+        const k = this.state(ws).k;
+        if (k !== null && !ok.has(k)) ws.close(1008, "Token revoked");
+      }
+    }
+    await this.ctx.storage.setAlarm(Date.now() + KEEPALIVE_MS);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Delivery
+  // ------------------------------------------------------------------------------------------
+
+  /** The status as rendered for everyone (no viewer), cached per shard; `fresh` after an edit. */
+  private async status(id: number, fresh = false): Promise<MastodonStatus | undefined> {
+    if (!fresh) {
+      const cached = this.statuses.get(id);
+      if (cached) return cached;
+    }
+    const [status] = await hydrateStatuses(this.db(), this.config(), null, [id], { skipVisibility: true });
+    if (!status) return undefined;
+    this.statuses.set(id, status);
+    if (this.statuses.size > STATUS_CACHE) {
+      const oldest = this.statuses.keys().next().value;
+      if (oldest !== undefined) this.statuses.delete(oldest);
+    }
+    return status;
+  }
+
+  private async viewerFilters(accountIds: number[]): Promise<Map<number, ActiveFilters>> {
+    const missing = accountIds.filter((id) => !this.filters.has(id));
+    if (missing.length > 0) {
+      for (const [id, f] of await loadFiltersBulk(this.db(), missing, Date.now())) this.filters.set(id, f);
+    }
+    return this.filters;
+  }
+
+  /** Frames for one account's sockets; returns how many sockets it has here (0: none, stop calling). */
+  async toAccount(accountId: number, events: AccountEvent[]): Promise<number> {
+    const sockets = this.ctx.getWebSockets(`a:${accountId}`);
+    if (sockets.length === 0) return 0;
+    let sent = 0;
+    const emit = (pick: (sub: Subscription) => boolean, event: EventName, payload?: string) => {
+      for (const ws of sockets) {
+        for (const sub of this.state(ws).subs) {
+          if (!pick(sub)) continue;
+          send(ws, eventFrame(wireStream(sub), event, payload));
+          sent += 1;
+        }
+      }
+    };
+    const isUser = (sub: Subscription) => sub.stream === "user";
+    for (const e of events) {
+      switch (e.t) {
+        case "status": {
+          const base = await this.status(e.statusId, e.edit === true);
+          if (!base) break;
+          const filters = (await this.viewerFilters([accountId])).get(accountId);
+          const shown = forViewer(base, accountId, filters, "home");
+          if (!shown) break;
+          const payload = JSON.stringify(shown);
+          const lists = new Set(e.feeds.map(String));
+          const home = e.feeds.includes(0);
+          emit(
+            (sub) => (home && isUser(sub)) || (sub.stream === "list" && lists.has(sub.list ?? "")),
+            e.edit ? "status.update" : "update",
+            payload,
+          );
+          break;
+        }
+        case "delete":
+          this.statuses.delete(e.statusId);
+          emit((sub) => isUser(sub) || sub.stream === "list", "delete", String(e.statusId));
+          break;
+        case "notification": {
+          let payload: string;
+          try {
+            payload = JSON.stringify(await getNotification(this.db(), this.config(), accountId, e.notificationId));
+          } catch {
+            break; // gone, or about something the account may no longer see
+          }
+          emit((sub) => isUser(sub) || sub.stream === "user:notification", "notification", payload);
+          break;
+        }
+        case "filters_changed":
+          this.filters.delete(accountId);
+          emit(isUser, "filters_changed");
+          break;
+        case "conversation":
+          emit((sub) => sub.stream === "direct", "conversation", e.payload);
+          break;
+        case "raw":
+          emit((sub) => e.streams.includes(sub.stream), e.event, e.payload);
+          break;
+      }
+    }
+    this.lastFrames = sent;
+    return sockets.length;
+  }
+
+  /** Frames for channel subscribers; returns how many frames were sent. */
+  async toChannels(event: ChannelEvent): Promise<number> {
+    if (event.t === "delete") {
+      this.statuses.delete(event.statusId);
+      return this.broadcast((sub) => !USER_STREAMS.has(sub.stream), "delete", String(event.statusId));
+    }
+    if (event.t === "announcement") return this.broadcast((sub) => sub.stream === "user", event.event, event.payload);
+
+    const index = this.channelIndex();
+    const keys = new Set(event.keys);
+    const sockets = new Set<WebSocket>();
+    for (const key of keys) for (const ws of index.get(key) ?? []) sockets.add(ws);
+    if (sockets.size === 0) return 0;
+    const base = await this.status(event.statusId, event.edit === true);
+    if (!base) return 0;
+    const states = new Map<WebSocket, SocketState>();
+    for (const ws of sockets) states.set(ws, this.state(ws));
+    const viewers = [...new Set([...states.values()].flatMap((s) => s.a ?? []))];
+    const [excluded, filters] = await Promise.all([excludedViewers(this.db(), viewers, base), this.viewerFilters(viewers)]);
+    const payloads = new Map<number | null, string | null>();
+    const payloadFor = (viewer: number | null): string | null => {
+      if (!payloads.has(viewer)) {
+        const shown =
+          viewer !== null && excluded.has(viewer)
+            ? undefined
+            : forViewer(base, viewer, viewer === null ? undefined : filters.get(viewer), "public");
+        payloads.set(viewer, shown ? JSON.stringify(shown) : null);
+      }
+      return payloads.get(viewer) ?? null;
+    };
+    const name: EventName = event.edit ? "status.update" : "update";
+    let sent = 0;
+    for (const [ws, state] of states) {
+      const payload = payloadFor(state.a);
+      if (payload === null) continue;
+      for (const sub of state.subs) {
+        if (!keys.has(sub.key)) continue;
+        send(ws, eventFrame(wireStream(sub), name, payload));
+        sent += 1;
+      }
+    }
+    return sent;
+  }
+
+  private broadcast(pick: (sub: Subscription) => boolean, event: EventName, payload?: string): number {
+    let sent = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      for (const sub of this.state(ws).subs) {
+        if (!pick(sub)) continue;
+        send(ws, eventFrame(wireStream(sub), event, payload));
+        sent += 1;
+      }
+    }
+    return sent;
+  }
+}
