@@ -1,6 +1,6 @@
 /** Media attachments and federation bookkeeping tables (re-exported by src/db/schema.ts). */
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 // ---------------------------------------------------------------------------------------------
 // Media and federation groundwork.

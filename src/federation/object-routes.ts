@@ -6,11 +6,11 @@
  * whenever present, so that private and direct posts can be served to a signed fetch by an actor
  * allowed to see them (404 to anyone else); under authorized fetch unsigned requests get 401.
  */
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import type { Db } from "../db/client";
-import { type Account, accounts, type Status, statuses, users } from "../db/schema";
+import { type Account, type Status, statuses } from "../db/schema";
 import { outboundTombstones } from "../db/schema-outbound";
 import { localStatusUrl } from "../entities/status";
 import { parseId } from "../ids";
@@ -26,6 +26,7 @@ import {
   repliesDocument,
 } from "./collections";
 import { remoteContext } from "./fetch";
+import { publicLocalAccount } from "./local-accounts";
 import { announceActivity, createActivity } from "./outbound/activities";
 import { accountUri, addressing, type JsonObject, loadNoteSources, NOTE_CONTEXT, noteObject, statusUri } from "./outbound/note";
 import { wantsActivityJson } from "./routes";
@@ -49,18 +50,6 @@ function signatureIfAny(deps: FederationDeps): MiddlewareHandler<FederationEnv> 
     c.set("signedBy", result.actor);
     return next();
   };
-}
-
-async function localAccount(db: Db, username: string): Promise<Account | undefined> {
-  if (!USERNAME_RE.test(username)) return undefined;
-  const rows = await db
-    .select({ account: accounts, approved: users.approved })
-    .from(accounts)
-    .innerJoin(users, eq(users.accountId, accounts.id))
-    .where(and(eq(accounts.acctKey, username.toLowerCase()), isNull(accounts.domain)))
-    .limit(1);
-  const row = rows[0];
-  return row?.approved && row.account.suspendedAt === null ? row.account : undefined;
 }
 
 function activityJson(c: Ctx, doc: unknown, shared: boolean): Response {
@@ -93,7 +82,7 @@ interface Found {
 /** The status `:id` of `:username`, when the requester may see it; otherwise the response to send. */
 async function findStatus(c: Ctx): Promise<Found | Response> {
   const db = c.get("db");
-  const account = await localAccount(db, c.req.param("username") ?? "");
+  const account = await publicLocalAccountNamed(db, c.req.param("username") ?? "");
   const id = parseId(c.req.param("id"));
   if (!account || id === undefined) return c.text("Not Found", 404);
   const [status] = await db
@@ -106,6 +95,11 @@ async function findStatus(c: Ctx): Promise<Found | Response> {
   }
   if (!(await mayView(db, status, c.get("signedBy")))) return c.text("Not Found", 404);
   return { account, status };
+}
+
+/** The USERNAME_RE check first: a malformed name never reaches D1. */
+function publicLocalAccountNamed(db: Db, username: string): Promise<Account | undefined> {
+  return USERNAME_RE.test(username) ? publicLocalAccount(db, username) : Promise.resolve(undefined);
 }
 
 export function createObjectRoutes(deps: FederationDeps = {}): Hono<FederationEnv> {
@@ -178,7 +172,7 @@ export function createObjectRoutes(deps: FederationDeps = {}): Hono<FederationEn
 
   const collection = (path: string, build: (c: Ctx, account: Account) => Promise<JsonObject | Response>) => {
     routes.get(`/users/:username/${path}`, signed, async (c) => {
-      const account = await localAccount(c.get("db"), c.req.param("username") ?? "");
+      const account = await publicLocalAccountNamed(c.get("db"), c.req.param("username") ?? "");
       if (!account) return c.text("Not Found", 404);
       if (browser(c)) return c.redirect(profileUrl(c.get("config"), account.username), 302);
       const doc = await build(c, account);

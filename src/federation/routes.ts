@@ -4,15 +4,16 @@
  * `createFederationRoutes` takes the network as a dependency so tests can stand in for peers;
  * the app mounts `federationRoutes`, which uses the platform's fetch.
  */
-import { and, eq, isNull } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import type { Db } from "../db/client";
-import { type Account, accounts, users } from "../db/schema";
+import { type Account, accounts } from "../db/schema";
 import { actorUri, profileUrl } from "../urls";
 import { ACTIVITY_JSON, instanceActorDocument, localActorDocument } from "./actor";
 import { authorizedFetch, type FederationDeps, type FederationEnv } from "./authorized-fetch";
 import { handleInbox } from "./inbox";
 import { ensureAccountKey, ensureInstanceActorKey } from "./keys";
+import { localAccountByUsername } from "./local-accounts";
 
 const USERNAME_RE = /^[A-Za-z0-9_]{1,30}$/;
 
@@ -24,16 +25,6 @@ export function wantsActivityJson(accept: string | undefined): boolean {
   const a = (accept ?? "").toLowerCase();
   if (a.includes("application/activity+json") || a.includes("application/ld+json")) return true;
   return a.includes("application/json") && !a.includes("text/html");
-}
-
-async function findLocalAccount(db: Db, username: string): Promise<{ account: Account; approved: boolean } | undefined> {
-  const rows = await db
-    .select({ account: accounts, approved: users.approved })
-    .from(accounts)
-    .innerJoin(users, eq(users.accountId, accounts.id))
-    .where(and(eq(accounts.acctKey, username.toLowerCase()), isNull(accounts.domain)))
-    .limit(1);
-  return rows[0];
 }
 
 async function movedToUri(db: Db, account: Account, uriOf: (a: Account) => string): Promise<string | null> {
@@ -50,7 +41,7 @@ export function createFederationRoutes(deps: FederationDeps = {}): Hono<Federati
     if (!USERNAME_RE.test(username)) return c.text("Not Found", 404);
     const db = c.get("db");
     const config = c.get("config");
-    const found = await findLocalAccount(db, username);
+    const found = await localAccountByUsername(db, username);
     if (!found?.approved) return c.text("Not Found", 404);
     const { account } = found;
     if (account.suspendedAt !== null) return c.text("Gone", 410);
@@ -86,7 +77,7 @@ export function createFederationRoutes(deps: FederationDeps = {}): Hono<Federati
   routes.post("/actor/inbox", (c) => handleInbox(c, deps));
   routes.post("/users/:username/inbox", async (c) => {
     const username = c.req.param("username");
-    const found = USERNAME_RE.test(username) ? await findLocalAccount(c.get("db"), username) : undefined;
+    const found = USERNAME_RE.test(username) ? await localAccountByUsername(c.get("db"), username) : undefined;
     if (!found?.approved || found.account.suspendedAt !== null) return c.text("Not Found", 404);
     return handleInbox(c, deps);
   });

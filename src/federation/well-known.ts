@@ -1,22 +1,13 @@
-/**
- * Discovery: WebFinger, host-meta and nodeinfo. Federation routes answer failures with a bare status.
- *
- * With split domains (handles `@me@LOCAL_DOMAIN`, served from WEB_DOMAIN) WebFinger accepts both
- * hostnames in the resource and does not look at the request's host, so it answers the same whether
- * the apex forwards `/.well-known/*` to this Worker with a route or redirects to WEB_DOMAIN
- * (docs/domains.md). Subjects always use LOCAL_DOMAIN; every link uses WEB_DOMAIN.
- */
-import { and, eq, isNull } from "drizzle-orm";
 import { Hono } from "hono";
 import type { Config } from "../config";
-import type { Db } from "../db/client";
-import { type Account, accounts, users } from "../db/schema";
+import type { Account } from "../db/schema";
 import { type NodeinfoVersion, nodeinfoProfile, serializeNodeinfo, serializeNodeinfoLinks } from "../entities/instance";
 import type { AppEnv } from "../env";
 import { instanceStats } from "../services/instance-stats";
 import { escapeHtml } from "../text/html";
 import { actorUri, profileUrl } from "../urls";
 import { instanceActorWebfinger } from "./actor";
+import { publicLocalAccount } from "./local-accounts";
 
 export const wellKnownRoutes = new Hono<AppEnv>();
 
@@ -57,19 +48,6 @@ export function localUsernameFromResource(config: Config, resource: string): str
   return username && LOCAL_USERNAME_RE.test(username) ? username : undefined;
 }
 
-/** A local account WebFinger may reveal: not suspended, and its user approved. */
-async function findDiscoverableAccount(db: Db, username: string): Promise<Account | undefined> {
-  const rows = await db
-    .select({ account: accounts, approved: users.approved })
-    .from(accounts)
-    .innerJoin(users, eq(users.accountId, accounts.id))
-    .where(and(eq(accounts.acctKey, username.toLowerCase()), isNull(accounts.domain)))
-    .limit(1);
-  const row = rows[0];
-  if (!row?.approved || row.account.suspendedAt !== null) return undefined;
-  return row.account;
-}
-
 export function webfingerDocument(config: Config, account: Account) {
   const profile = profileUrl(config, account.username);
   const actor = actorUri(config, account.username);
@@ -96,7 +74,7 @@ wellKnownRoutes.get("/.well-known/webfinger", async (c) => {
     });
   }
   const username = localUsernameFromResource(config, resource);
-  const account = username === undefined ? undefined : await findDiscoverableAccount(c.get("db"), username);
+  const account = username === undefined ? undefined : await publicLocalAccount(c.get("db"), username);
   if (!account) return c.body(null, 404, { "Cache-Control": CACHE_MISS });
   return c.body(JSON.stringify(webfingerDocument(config, account)), 200, {
     "Content-Type": "application/jrd+json; charset=utf-8",
