@@ -1,6 +1,7 @@
 /**
  * The workerd federation benchmarks (bench/federation/*.bench.test.ts: inbound verification cost,
- * outbound delivery of one post to 10,000 followers), run by `npm run bench` after the D1 ones.
+ * the whole inbox path per signed activity, outbound delivery of one post to 10,000 followers), run by
+ * `npm run bench` after the D1 ones.
  * Alone: `npx vitest run --config bench/federation/vitest.config.ts [bench/federation/delivery.bench.test.ts]`.
  */
 import { spawnSync } from "node:child_process";

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the hot-path benchmarks of DESIGN.md §2–3 on a seeded local D1.
  *
- *   npm run bench [-- --statuses 1000000 --pages 300 --posts 20 --reseed]
+ *   npm run bench [-- --statuses 1000000 --pages 300 --posts 20 --reseed --skip streaming,federation,media]
  *
  * 1. A pristine seed (bench/lib/seed.ts: 1,000 accounts + the author `star`, ~100,000 follows,
  *    1,000,000 statuses) is built once under bench/.data/seed-<statuses> and copied to a temp
@@ -11,6 +11,8 @@
  *    1,000 followers are all local.
  * 4. The server is stopped and the statements each request ran are replayed on the same SQLite file
  *    with better-sqlite3: the raw floor every figure is printed beside.
+ * 5. Streaming (sockets on one instance), federation (inbox verify, delivery fan-out) and media (CPU per
+ *    image) benchmarks, each beside its own floor.
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -85,9 +87,16 @@ async function main(): Promise<void> {
   } finally {
     rmSync(stateDir, { recursive: true, force: true });
   }
-  runFederationBenches();
+  if (!skipped("federation")) runFederationBenches();
   // CPU per image (12 MP JPEG, 1 MP PNG) in workerd beside the same codecs under Node, as a ratio.
-  await runMediaBench();
+  if (!skipped("media")) await runMediaBench();
+}
+
+/** `--skip streaming,federation,media`: leave parts out (the home timeline and posting always run). */
+function skipped(part: "streaming" | "federation" | "media"): boolean {
+  const i = process.argv.indexOf("--skip");
+  const list = i >= 0 ? (process.argv[i + 1] ?? "") : "";
+  return list.split(",").includes(part);
 }
 
 async function benchmark(stateDir: string): Promise<void> {
@@ -109,7 +118,7 @@ async function benchmark(stateDir: string): Promise<void> {
     home = await runHomeTimeline(server, summary, pages);
     console.log(`(b) ${posts} posts by an author with 1,000 local followers`);
     post = await runPostFanout(server, posts);
-    await runStreamingBenches(server);
+    if (!skipped("streaming")) await runStreamingBenches(server);
   } catch (err) {
     console.error(`wrangler's last lines:\n${server.recentOutput()}`);
     throw err;
