@@ -36,7 +36,7 @@ export async function runPostFanout(server: Server, posts: number): Promise<Post
   const star = tokenFor(ACCOUNTS);
   const consumer = new Map<number, { ms: number; at: number }>();
   const stopListening = server.onLine((line) => {
-    const m = /fanout: status\.created (\d+) \w+ in (\d+) ms/.exec(line);
+    const m = /fanout: status\.created status (\d+) \w+ in (\d+) ms/.exec(line);
     if (m) consumer.set(Number(m[1]), { ms: Number(m[2]), at: performance.now() });
   });
 
