@@ -161,11 +161,57 @@ async function rememberRfc9421(db: Db, origin: string): Promise<void> {
     .onConflictDoUpdate({ target: remoteOrigins.origin, set: { signatureStyle: "rfc9421", updatedAt: now } });
 }
 
-async function discard(res: Response): Promise<void> {
+/** Releases a response body nobody will read. */
+export async function discardBody(res: Response): Promise<void> {
   try {
     await res.body?.cancel();
   } catch {
     // Already consumed or errored: nothing to release.
+  }
+}
+
+/** The reason a remote exchange threw: a timeout, or the network. */
+export function networkFailureReason(err: unknown): string {
+  const name = (err as Error).name;
+  return name === "TimeoutError" || name === "AbortError" ? "timed out" : `network error: ${(err as Error).message}`;
+}
+
+export type PublicGetResult = { ok: true; res: Response; url: string } | { ok: false; reason: string };
+
+/**
+ * An unsigned GET of a public resource (link previews, remote media) under this module's rules: no
+ * private or reserved targets outside development, redirects followed by hand (at most MAX_REDIRECTS,
+ * each re-checked), one timeout for the whole exchange (the body read included), non-2xx refused.
+ * The caller reads (or discards) the body of the response it gets. Never throws.
+ */
+export async function getPublic(
+  config: Config,
+  fetcher: Fetcher,
+  url: string,
+  options: { accept: string; timeoutMs: number },
+): Promise<PublicGetResult> {
+  const signal = AbortSignal.timeout(options.timeoutMs);
+  const headers = { accept: options.accept, "user-agent": `Petrel/${PETREL_VERSION} (+${config.baseUrl}/)` };
+  let current = url;
+  try {
+    for (let hop = 0; ; hop++) {
+      const refused = unfetchableReason(config, current);
+      if (refused) return { ok: false, reason: `${refused}: ${current}` };
+      const res = await fetcher(current, { method: "GET", headers, redirect: "manual", signal });
+      if (res.status >= 300 && res.status < 400 && res.headers.has("location")) {
+        await discardBody(res);
+        if (hop >= MAX_REDIRECTS) return { ok: false, reason: `more than ${MAX_REDIRECTS} redirects` };
+        current = new URL(res.headers.get("location") ?? "", current).href;
+        continue;
+      }
+      if (!res.ok) {
+        await discardBody(res);
+        return { ok: false, reason: `HTTP ${res.status}` };
+      }
+      return { ok: true, res, url: current };
+    }
+  } catch (err) {
+    return { ok: false, reason: networkFailureReason(err) };
   }
 }
 
@@ -209,29 +255,29 @@ export async function fetchJson(ctx: RemoteContext, url: string, options: FetchO
       let res = await send(ctx, current, style, signed, accept, timeoutMs);
       if (res.status === 401 && signed && style === "cavage") {
         // Some peers (Mastodon nightlies with cavage off, RFC 9421-only servers) refuse cavage.
-        await discard(res);
+        await discardBody(res);
         style = "rfc9421";
         res = await send(ctx, current, style, signed, accept, timeoutMs);
         if (res.status !== 401) await rememberRfc9421(ctx.db, origin);
       }
       if (res.status >= 300 && res.status < 400 && res.headers.has("location")) {
-        await discard(res);
+        await discardBody(res);
         if (hop >= MAX_REDIRECTS) return failure(`more than ${MAX_REDIRECTS} redirects`, res.status);
         current = new URL(res.headers.get("location") ?? "", current).href;
         continue;
       }
       if (!res.ok) {
-        await discard(res);
+        await discardBody(res);
         return failure(`HTTP ${res.status}`, res.status);
       }
       const type = res.headers.get("content-type");
       if (signed ? !isActivityContentType(type) : !isJsonContentType(type)) {
-        await discard(res);
+        await discardBody(res);
         return failure(`unexpected content type ${type ?? "(none)"}`, res.status);
       }
       const declared = Number(res.headers.get("content-length") ?? "0");
       if (declared > MAX_BODY_BYTES) {
-        await discard(res);
+        await discardBody(res);
         return failure("body larger than 1 MB", res.status);
       }
       const bytes = await readCapped(res.body, MAX_BODY_BYTES);

@@ -8,8 +8,14 @@
  * The network is a parameter so tests can serve pages without one.
  */
 import type { Config } from "../config";
-import { FETCH_TIMEOUT_MS, type Fetcher, MAX_BODY_BYTES, MAX_REDIRECTS, unfetchableReason } from "../federation/fetch";
-import { PETREL_VERSION } from "../version";
+import {
+  discardBody,
+  FETCH_TIMEOUT_MS,
+  type Fetcher,
+  getPublic,
+  MAX_BODY_BYTES,
+  networkFailureReason,
+} from "../federation/fetch";
 
 export interface PageDetails {
   title: string;
@@ -29,14 +35,6 @@ export type PageResult = { ok: true; details: PageDetails } | { ok: false; reaso
 
 const TITLE_MAX = 250;
 const DESCRIPTION_MAX = 1000;
-
-async function discard(res: Response): Promise<void> {
-  try {
-    await res.body?.cancel();
-  } catch {
-    // Already consumed or errored.
-  }
-}
 
 /** The first `limit` bytes of a body; the rest is never read. */
 async function readPrefix(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
@@ -172,44 +170,17 @@ export async function fetchPageDetails(
   url: string,
   timeoutMs = FETCH_TIMEOUT_MS,
 ): Promise<PageResult> {
-  let current = url;
-  const signal = AbortSignal.timeout(timeoutMs);
+  const got = await getPublic(config, fetcher, url, { accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1", timeoutMs });
+  if (!got.ok) return got;
   try {
-    for (let hop = 0; ; hop++) {
-      const refused = unfetchableReason(config, current);
-      if (refused) return { ok: false, reason: `${refused}: ${current}` };
-      const res = await fetcher(current, {
-        method: "GET",
-        redirect: "manual",
-        signal,
-        headers: {
-          accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
-          "user-agent": `Petrel/${PETREL_VERSION} (+${config.baseUrl}/)`,
-        },
-      });
-      if (res.status >= 300 && res.status < 400 && res.headers.has("location")) {
-        await discard(res);
-        if (hop >= MAX_REDIRECTS) return { ok: false, reason: `more than ${MAX_REDIRECTS} redirects` };
-        current = new URL(res.headers.get("location") ?? "", current).href;
-        continue;
-      }
-      if (!res.ok) {
-        await discard(res);
-        return { ok: false, reason: `HTTP ${res.status}` };
-      }
-      const type = res.headers.get("content-type");
-      if (!isHtml(type)) {
-        await discard(res);
-        return { ok: false, reason: `not HTML: ${type ?? "(no content type)"}` };
-      }
-      const html = decode(await readPrefix(res.body, MAX_BODY_BYTES), type);
-      return { ok: true, details: await parsePage(html, current) };
+    const type = got.res.headers.get("content-type");
+    if (!isHtml(type)) {
+      await discardBody(got.res);
+      return { ok: false, reason: `not HTML: ${type ?? "(no content type)"}` };
     }
+    const html = decode(await readPrefix(got.res.body, MAX_BODY_BYTES), type);
+    return { ok: true, details: await parsePage(html, got.url) };
   } catch (err) {
-    const name = (err as Error).name;
-    return {
-      ok: false,
-      reason: name === "TimeoutError" || name === "AbortError" ? "timed out" : `network error: ${(err as Error).message}`,
-    };
+    return { ok: false, reason: networkFailureReason(err) };
   }
 }

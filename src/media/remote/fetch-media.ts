@@ -6,8 +6,7 @@
  * remote server claims the type is.
  */
 import type { Config } from "../../config";
-import { type Fetcher, MAX_REDIRECTS, readCapped, unfetchableReason } from "../../federation/fetch";
-import { PETREL_VERSION } from "../../version";
+import { discardBody, type Fetcher, getPublic, networkFailureReason, readCapped } from "../../federation/fetch";
 import { type Sniffed, sniff } from "../sniff";
 
 export const MEDIA_FETCH_TIMEOUT_MS = 20_000;
@@ -21,14 +20,6 @@ export interface MediaFetchOptions {
   timeoutMs?: number;
 }
 
-async function discard(res: Response): Promise<void> {
-  try {
-    await res.body?.cancel();
-  } catch {
-    // Already consumed or errored.
-  }
-}
-
 /** Never throws for remote misbehaviour. */
 export async function fetchRemoteMedia(
   config: Config,
@@ -36,42 +27,23 @@ export async function fetchRemoteMedia(
   url: string,
   options: MediaFetchOptions,
 ): Promise<MediaFetchResult> {
-  let current = url;
+  const got = await getPublic(config, fetcher, url, {
+    accept: "image/*, video/*, audio/*",
+    timeoutMs: options.timeoutMs ?? MEDIA_FETCH_TIMEOUT_MS,
+  });
+  if (!got.ok) return got;
+  const { res } = got;
   try {
-    for (let hop = 0; ; hop++) {
-      const refused = unfetchableReason(config, current);
-      if (refused) return { ok: false, reason: `${refused}: ${current}` };
-      const res = await fetcher(current, {
-        method: "GET",
-        headers: { accept: "image/*, video/*, audio/*", "user-agent": `Petrel/${PETREL_VERSION} (+${config.baseUrl}/)` },
-        redirect: "manual",
-        signal: AbortSignal.timeout(options.timeoutMs ?? MEDIA_FETCH_TIMEOUT_MS),
-      });
-      if (res.status >= 300 && res.status < 400 && res.headers.has("location")) {
-        await discard(res);
-        if (hop >= MAX_REDIRECTS) return { ok: false, reason: `more than ${MAX_REDIRECTS} redirects` };
-        current = new URL(res.headers.get("location") ?? "", current).href;
-        continue;
-      }
-      if (!res.ok) {
-        await discard(res);
-        return { ok: false, reason: `HTTP ${res.status}` };
-      }
-      if (Number(res.headers.get("content-length") ?? "0") > options.maxBytes) {
-        await discard(res);
-        return { ok: false, reason: `larger than ${options.maxBytes} bytes` };
-      }
-      const bytes = await readCapped(res.body, options.maxBytes);
-      if (!bytes) return { ok: false, reason: `larger than ${options.maxBytes} bytes` };
-      const found = sniff(bytes);
-      if (!found || !options.accept.includes(found.kind)) return { ok: false, reason: "not a supported media file" };
-      return { ok: true, bytes, sniffed: found };
+    if (Number(res.headers.get("content-length") ?? "0") > options.maxBytes) {
+      await discardBody(res);
+      return { ok: false, reason: `larger than ${options.maxBytes} bytes` };
     }
+    const bytes = await readCapped(res.body, options.maxBytes);
+    if (!bytes) return { ok: false, reason: `larger than ${options.maxBytes} bytes` };
+    const found = sniff(bytes);
+    if (!found || !options.accept.includes(found.kind)) return { ok: false, reason: "not a supported media file" };
+    return { ok: true, bytes, sniffed: found };
   } catch (err) {
-    const name = (err as Error).name;
-    return {
-      ok: false,
-      reason: name === "TimeoutError" || name === "AbortError" ? "timed out" : `network error: ${(err as Error).message}`,
-    };
+    return { ok: false, reason: networkFailureReason(err) };
   }
 }
