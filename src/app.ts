@@ -17,6 +17,7 @@ import { listsRoutes } from "./api/mastodon/v1/lists";
 import { markersRoutes } from "./api/mastodon/v1/markers";
 import { mediaRoutes } from "./api/mastodon/v1/media";
 import { miscV1Routes } from "./api/mastodon/v1/misc";
+import { notificationRequestsRoutes } from "./api/mastodon/v1/notification-requests";
 import { notificationsRoutes } from "./api/mastodon/v1/notifications";
 import { pollsRoutes } from "./api/mastodon/v1/polls";
 import { pushRoutes } from "./api/mastodon/v1/push";
@@ -29,6 +30,7 @@ import { statusesRoutes } from "./api/mastodon/v1/statuses";
 import { timelinesRoutes } from "./api/mastodon/v1/timelines";
 import { translationsRoutes } from "./api/mastodon/v1/translations";
 import { instanceV2Routes } from "./api/mastodon/v2/instance";
+import { notificationsV2Routes } from "./api/mastodon/v2/notifications";
 import { searchV2Routes } from "./api/mastodon/v2/search";
 import { ConfigError, loadConfig } from "./config";
 import { envDb } from "./db/client";
@@ -84,7 +86,10 @@ export function createApp(): Hono<AppEnv> {
   app.route("/", pollsRoutes);
   app.route("/", scheduledStatusesRoutes);
   app.route("/", timelinesRoutes);
+  // Before notificationsRoutes: its `/api/v1/notifications/:id` would take `/requests` and `/policy`.
+  app.route("/", notificationRequestsRoutes);
   app.route("/", notificationsRoutes);
+  app.route("/", notificationsV2Routes);
   app.route("/", markersRoutes);
   app.route("/", pushRoutes);
   app.route("/", mediaRoutes);

@@ -69,21 +69,32 @@ export const customFilterStatuses = sqliteTable(
 );
 
 /** Instance announcements, written by the operator (CLI, later the admin pages). */
-export const announcements = sqliteTable("announcements", {
-  id: integer("id").primaryKey(),
-  /** What the operator typed; rendered to HTML (paragraphs, links) when served. */
-  text: text("text").notNull(),
-  published: integer("published", { mode: "boolean" }).notNull().default(false),
-  allDay: integer("all_day", { mode: "boolean" }).notNull().default(false),
-  /** Not shown before this time (Mastodon's scheduled publication). */
-  scheduledAt: integer("scheduled_at"),
-  /** The event the announcement is about, if any: both or neither. */
-  startsAt: integer("starts_at"),
-  endsAt: integer("ends_at"),
-  publishedAt: integer("published_at"),
-  createdAt: integer("created_at").notNull(),
-  updatedAt: integer("updated_at").notNull(),
-});
+export const announcements = sqliteTable(
+  "announcements",
+  {
+    id: integer("id").primaryKey(),
+    /** What the operator typed; rendered to HTML (paragraphs, links) when served. */
+    text: text("text").notNull(),
+    published: integer("published", { mode: "boolean" }).notNull().default(false),
+    allDay: integer("all_day", { mode: "boolean" }).notNull().default(false),
+    /** Not shown before this time (Mastodon's scheduled publication). */
+    scheduledAt: integer("scheduled_at"),
+    /** The event the announcement is about, if any: both or neither. */
+    startsAt: integer("starts_at"),
+    endsAt: integer("ends_at"),
+    publishedAt: integer("published_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    /**
+     * null: changed since streaming last told clients (the CLI writes outside the Worker, so the cron
+     * streams `announcement`/`announcement.delete` and sets it; src/services/announcement-events.ts).
+     */
+    streamedAt: integer("streamed_at"),
+    /** Deleted by the operator, kept until the cron has streamed `announcement.delete`. */
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [index("announcements_streamed_at").on(t.streamedAt)],
+);
 
 /** One row per (announcement, account, emoji): the counts are aggregated when served. */
 export const announcementReactions = sqliteTable(
@@ -106,7 +117,11 @@ export const announcementDismissals = sqliteTable(
     announcementId: integer("announcement_id").notNull(),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.accountId, t.announcementId] })],
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.announcementId] }),
+    // Deleting an announcement removes its dismissals without a table scan.
+    index("announcement_dismissals_announcement").on(t.announcementId),
+  ],
 );
 
 export type CustomFilter = typeof customFilters.$inferSelect;

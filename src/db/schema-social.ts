@@ -171,7 +171,7 @@ export const mutes = sqliteTable(
     expiresAt: integer("expires_at"),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [uniqueIndex("mutes_pair").on(t.accountId, t.targetAccountId)],
+  (t) => [uniqueIndex("mutes_pair").on(t.accountId, t.targetAccountId), index("mutes_target").on(t.targetAccountId)],
 );
 
 /** Private notes a user keeps on other accounts (Relationship.note). */
@@ -194,7 +194,10 @@ export const accountDomainBlocks = sqliteTable(
     domain: text("domain").notNull(),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [uniqueIndex("account_domain_blocks_pair").on(t.accountId, t.domain)],
+  (t) => [
+    uniqueIndex("account_domain_blocks_pair").on(t.accountId, t.domain),
+    index("account_domain_blocks_domain").on(t.domain),
+  ],
 );
 
 export const favourites = sqliteTable(
@@ -316,9 +319,15 @@ export const notifications = sqliteTable(
     type: text("type").$type<NotificationType>().notNull(),
     statusId: integer("status_id"),
     createdAt: integer("created_at").notNull(),
+    /** Held back by the recipient's notification policy (migration 0010): listed only on request. */
+    filtered: integer("filtered", { mode: "boolean" }).notNull().default(false),
+    /** Mastodon's group key, set at insert for groupable types (src/services/notification-groups.ts). */
+    groupKey: text("group_key"),
   },
   (t) => [
     index("notifications_account_id").on(t.accountId, t.id),
+    index("notifications_group_key").on(t.accountId, t.groupKey, t.id).where(sql`group_key IS NOT NULL`),
+    index("notifications_filtered_from").on(t.accountId, t.fromAccountId).where(sql`filtered = 1`),
     // One notification per (recipient, type, actor, status): replays of the same action add nothing.
     // (status-less ones, like follows, have a NULL status_id and are not deduplicated.)
     uniqueIndex("notifications_dedupe").on(t.accountId, t.type, t.fromAccountId, t.statusId),

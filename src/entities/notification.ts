@@ -27,7 +27,7 @@ export interface MastodonNotification {
 
 export function serializeNotification(
   config: Config,
-  notification: Pick<Notification, "id" | "type" | "createdAt">,
+  notification: Pick<Notification, "id" | "type" | "createdAt"> & { groupKey?: string | null },
   from: VisibleAccount,
   status: MastodonStatus | undefined,
 ): MastodonNotification {
@@ -35,7 +35,7 @@ export function serializeNotification(
     id: String(notification.id),
     type: notification.type,
     created_at: isoDate(notification.createdAt),
-    group_key: `ungrouped-${notification.id}`,
+    group_key: notification.groupKey ?? `ungrouped-${notification.id}`,
     account: serializeAccount(config, from.account, { role: from.role }),
   };
   if (STATUS_NOTIFICATION_TYPES.has(notification.type)) json.status = status ?? null;

@@ -15,6 +15,7 @@ import type { PageParams } from "../util/pagination";
 import type { VisibleAccount } from "./accounts";
 import { type ActiveFilters, applyFilters, loadActiveFilters, matchFilters } from "./filters";
 import { hydrateStatuses } from "./hydrate";
+import { reconsiderRequests } from "./notification-requests";
 import { loadVisibleAccounts } from "./relationships/common";
 
 /** What v1 clients may be shown; `admin.*` only to staff, and `admin.report` once reports exist. */
@@ -42,6 +43,8 @@ export interface NotificationFilter {
   types: string[];
   excludeTypes: string[];
   fromAccountId?: number | undefined;
+  /** Include notifications the policy filtered (always so when `fromAccountId` is set, as Mastodon). */
+  includeFiltered?: boolean | undefined;
 }
 
 export interface NotificationPage {
@@ -56,16 +59,17 @@ interface Row {
   fromAccountId: number;
   statusId: number | null;
   createdAt: number;
+  groupKey: string | null;
 }
 
-function allowedTypes(viewer: NotificationViewer, filter: NotificationFilter): NotificationType[] {
+export function allowedTypes(viewer: NotificationViewer, filter: NotificationFilter): NotificationType[] {
   const all = viewer.staff ? STAFF_TYPES : USER_TYPES;
   const include = filter.types.length > 0 ? all.filter((t) => filter.types.includes(t)) : [...all];
   return include.filter((t) => !filter.excludeTypes.includes(t));
 }
 
 /** Who the viewer no longer wants to hear from: blocked, muted with notifications, or on a blocked domain. */
-function wantedSender(viewerId: number, now: number): SQL {
+export function wantedSender(viewerId: number, now: number): SQL {
   return sql`NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = ${viewerId} AND target_account_id = ${accounts.id})
     AND NOT EXISTS (SELECT 1 FROM mutes WHERE account_id = ${viewerId} AND target_account_id = ${accounts.id}
       AND hide_notifications = 1 AND (expires_at IS NULL OR expires_at > ${now}))
@@ -131,7 +135,14 @@ async function present(
   });
 }
 
-const columns = sql`id, type, from_account_id AS fromAccountId, status_id AS statusId, created_at AS createdAt`;
+const columns = sql`id, type, from_account_id AS fromAccountId, status_id AS statusId, created_at AS createdAt,
+  group_key AS groupKey`;
+
+/** Mastodon's `browserable`: filtered notifications only on request, or when one sender is asked for. */
+export function filteredCondition(filter: NotificationFilter, alias = ""): SQL {
+  if (filter.includeFiltered || filter.fromAccountId !== undefined) return sql``;
+  return sql`AND ${sql.raw(alias)}filtered = 0`;
+}
 
 /** A page of the viewer's notifications, newest first, with the cursors for its Link header. */
 export async function listNotifications(
@@ -151,7 +162,8 @@ export async function listNotifications(
     page.minId !== undefined && page.sinceId !== undefined ? Math.max(page.minId, page.sinceId) : (page.minId ?? page.sinceId);
   const fixed = sql`account_id = ${viewer.accountId}
     AND type IN (SELECT value FROM json_each(${JSON.stringify(types)}))
-    ${filter.fromAccountId !== undefined ? sql`AND from_account_id = ${filter.fromAccountId}` : sql``}`;
+    ${filter.fromAccountId !== undefined ? sql`AND from_account_id = ${filter.fromAccountId}` : sql``}
+    ${filteredCondition(filter)}`;
 
   const found: MastodonNotification[] = [];
   const filters = notificationFilters(db, viewer.accountId, now, true);
@@ -195,10 +207,14 @@ export async function getNotification(db: Db, config: Config, viewerId: number, 
 
 export async function dismissNotification(db: Db, viewerId: number, id: number | undefined): Promise<void> {
   if (id === undefined) throw new ApiError(404, "Record not found");
-  const deleted = await db.all<{ id: number }>(
-    sql`DELETE FROM notifications WHERE id = ${id} AND account_id = ${viewerId} RETURNING id`,
+  const deleted = await db.all<{ id: number; fromAccountId: number; filtered: number }>(
+    sql`DELETE FROM notifications WHERE id = ${id} AND account_id = ${viewerId}
+      RETURNING id, from_account_id AS fromAccountId, filtered`,
   );
   if (deleted.length === 0) throw new ApiError(404, "Record not found");
+  // A filtered mention leaving shrinks (or ends) its sender's request, as Mastodon's after_destroy.
+  const filteredFrom = deleted.filter((d) => d.filtered === 1).map((d) => d.fromAccountId);
+  if (filteredFrom.length > 0) await reconsiderRequests(db, viewerId, filteredFrom);
 }
 
 export async function clearNotifications(db: Db, viewerId: number): Promise<void> {
@@ -227,6 +243,7 @@ export async function unreadCount(
           WHERE account_id = ${me} AND timeline = 'notifications'), 0)
         AND n.type IN (SELECT value FROM json_each(${JSON.stringify(types)}))
         ${filter.fromAccountId !== undefined ? sql`AND n.from_account_id = ${filter.fromAccountId}` : sql``}
+        ${filteredCondition(filter, "n.")}
         AND NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = ${me} AND target_account_id = n.from_account_id)
         AND NOT EXISTS (SELECT 1 FROM mutes WHERE account_id = ${me} AND target_account_id = n.from_account_id
           AND hide_notifications = 1 AND (expires_at IS NULL OR expires_at > ${now}))

@@ -21,18 +21,19 @@ import { readParams } from "../../../util/request";
 
 export const notificationsRoutes = new Hono<AppEnv>();
 
-function viewer(c: Context<AppEnv>): NotificationViewer {
+export function viewer(c: Context<AppEnv>): NotificationViewer {
   const { account, user } = currentUser(c);
   return { accountId: account.id, staff: user.role !== "user" };
 }
 
-function filter(params: Params): NotificationFilter {
+export function filter(params: Params): NotificationFilter {
   const from = params.string("account_id");
   return {
     types: params.strings("types"),
     excludeTypes: params.strings("exclude_types"),
     // An account id that names nothing matches nothing (Mastodon's `where(from_account_id: ...)`).
     fromAccountId: from === undefined || from === "" ? undefined : (parseId(from) ?? 0),
+    includeFiltered: params.bool("include_filtered") ?? false,
   };
 }
 
