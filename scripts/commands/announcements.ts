@@ -16,6 +16,8 @@ export const ANNOUNCEMENTS_USAGE = `  announcements list
                        [--all-day | --no-all-day] [--scheduled-at <date>|none]
       Changes an announcement; "none" clears a date.
   announcements publish <id> | unpublish <id> | delete <id>
+  Open streaming clients hear of each change at the Worker's next cron run (every minute); a deleted
+  announcement disappears from the API at once and from the database after that run.
 `;
 
 /** The announcement as the service returns it (src/db/schema-client-surface.ts `Announcement`). */

@@ -9,7 +9,8 @@ import { isoDate } from "../util/time";
 export interface MastodonReaction {
   name: string;
   count: number;
-  me: boolean;
+  /** Absent when rendered without a viewer (the streamed `announcement` event), as Mastodon. */
+  me?: boolean;
 }
 
 export interface MastodonAnnouncement {

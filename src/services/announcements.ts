@@ -10,6 +10,10 @@
  * Which announcements are shown (Mastodon's `published` scope, plus time): published ones whose
  * scheduled time has come and whose event has not ended. One announcing an event that starts later is
  * shown, as in Mastodon, where `starts_at`/`ends_at` describe the event, not the display window.
+ *
+ * Streaming: every write that clients must hear about sets `streamed_at` to null and a delete only
+ * marks the row (`deleted_at`); the Worker's cron streams the change and then sets `streamed_at` or
+ * purges the row (src/services/announcement-events.ts). Deleted rows are invisible to everything here.
  */
 import type { Announcement } from "../db/schema-client-surface";
 import { type MastodonAnnouncement, type MastodonReaction, serializeAnnouncement } from "../entities/announcement";
@@ -68,7 +72,7 @@ export interface AnnouncementInput {
   scheduledAt?: number | null | undefined;
 }
 
-interface AnnouncementRowSql {
+export interface AnnouncementRowSql {
   id: number;
   text: string;
   published: number;
@@ -79,11 +83,14 @@ interface AnnouncementRowSql {
   published_at: number | null;
   created_at: number;
   updated_at: number;
+  streamed_at: number | null;
+  deleted_at: number | null;
 }
 
-const COLUMNS = "id, text, published, all_day, scheduled_at, starts_at, ends_at, published_at, created_at, updated_at";
+export const COLUMNS =
+  "id, text, published, all_day, scheduled_at, starts_at, ends_at, published_at, created_at, updated_at, streamed_at, deleted_at";
 
-function fromSql(r: AnnouncementRowSql): Announcement {
+export function fromSql(r: AnnouncementRowSql): Announcement {
   return {
     id: r.id,
     text: r.text,
@@ -95,6 +102,8 @@ function fromSql(r: AnnouncementRowSql): Announcement {
     publishedAt: r.published_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    streamedAt: r.streamed_at,
+    deletedAt: r.deleted_at,
   };
 }
 
@@ -110,13 +119,17 @@ function validate(a: Announcement): void {
 }
 
 export async function findAnnouncement(db: SqlRunner, id: number): Promise<Announcement | undefined> {
-  const [row] = await db.all<AnnouncementRowSql>(`SELECT ${COLUMNS} FROM announcements WHERE id = ?`, [id]);
+  const [row] = await db.all<AnnouncementRowSql>(`SELECT ${COLUMNS} FROM announcements WHERE id = ? AND deleted_at IS NULL`, [
+    id,
+  ]);
   return row ? fromSql(row) : undefined;
 }
 
 /** Every announcement, newest first, for the operator. */
 export async function listAnnouncements(db: SqlRunner): Promise<Announcement[]> {
-  return (await db.all<AnnouncementRowSql>(`SELECT ${COLUMNS} FROM announcements ORDER BY id DESC`)).map(fromSql);
+  return (await db.all<AnnouncementRowSql>(`SELECT ${COLUMNS} FROM announcements WHERE deleted_at IS NULL ORDER BY id DESC`)).map(
+    fromSql,
+  );
 }
 
 export async function createAnnouncement(db: SqlRunner, input: AnnouncementInput, now = Date.now()): Promise<Announcement> {
@@ -132,12 +145,27 @@ export async function createAnnouncement(db: SqlRunner, input: AnnouncementInput
     publishedAt: published ? now : null,
     createdAt: now,
     updatedAt: now,
+    // A draft has nothing to tell clients; a published one is streamed by the cron (when due).
+    streamedAt: published ? null : now,
+    deletedAt: null,
   };
   validate(a);
   await db.batch([
     {
-      sql: `INSERT INTO announcements (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      params: [a.id, a.text, a.published ? 1 : 0, a.allDay ? 1 : 0, a.scheduledAt, a.startsAt, a.endsAt, a.publishedAt, now, now],
+      sql: `INSERT INTO announcements (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+      params: [
+        a.id,
+        a.text,
+        a.published ? 1 : 0,
+        a.allDay ? 1 : 0,
+        a.scheduledAt,
+        a.startsAt,
+        a.endsAt,
+        a.publishedAt,
+        now,
+        now,
+        a.streamedAt,
+      ],
     },
   ]);
   return a;
@@ -163,29 +191,55 @@ export async function updateAnnouncement(
     endsAt: input.endsAt === undefined ? current.endsAt : input.endsAt,
     publishedAt: published && !current.published ? now : current.publishedAt,
     updatedAt: now,
+    // Published or edited: `announcement`; unpublished: `announcement.delete`; a draft edited: nothing.
+    streamedAt: published || current.published ? null : current.streamedAt,
   };
   validate(a);
   await db.batch([
     {
       sql: `UPDATE announcements SET text = ?, published = ?, all_day = ?, scheduled_at = ?, starts_at = ?, ends_at = ?,
-              published_at = ?, updated_at = ? WHERE id = ?`,
-      params: [a.text, a.published ? 1 : 0, a.allDay ? 1 : 0, a.scheduledAt, a.startsAt, a.endsAt, a.publishedAt, now, id],
+              published_at = ?, updated_at = ?, streamed_at = ? WHERE id = ? AND deleted_at IS NULL`,
+      params: [
+        a.text,
+        a.published ? 1 : 0,
+        a.allDay ? 1 : 0,
+        a.scheduledAt,
+        a.startsAt,
+        a.endsAt,
+        a.publishedAt,
+        now,
+        a.streamedAt,
+        id,
+      ],
     },
   ]);
   return a;
 }
 
-/** Removes the announcement with its reactions and dismissals. */
-export async function deleteAnnouncement(db: SqlRunner, id: number): Promise<void> {
-  if (!(await findAnnouncement(db, id))) throw notFound();
+/**
+ * Removes the announcement with its reactions and dismissals. One that clients may have seen (or
+ * that has a change not yet streamed) is only marked deleted, hidden at once, and purged by the cron
+ * after it has streamed `announcement.delete`; a draft clients never saw goes at once.
+ */
+export async function deleteAnnouncement(db: SqlRunner, id: number, now = Date.now()): Promise<void> {
+  const current = await findAnnouncement(db, id);
+  if (!current) throw notFound();
+  const row =
+    current.published || current.streamedAt === null
+      ? {
+          sql: "UPDATE announcements SET deleted_at = ?, updated_at = ?, streamed_at = NULL WHERE id = ?",
+          params: [now, now, id],
+        }
+      : { sql: "DELETE FROM announcements WHERE id = ?", params: [id] };
   await db.batch([
     { sql: "DELETE FROM announcement_reactions WHERE announcement_id = ?", params: [id] },
     { sql: "DELETE FROM announcement_dismissals WHERE announcement_id = ?", params: [id] },
-    { sql: "DELETE FROM announcements WHERE id = ?", params: [id] },
+    row,
   ]);
 }
 
-const SHOWN = "published = 1 AND (scheduled_at IS NULL OR scheduled_at <= ?) AND (ends_at IS NULL OR ends_at > ?)";
+const SHOWN =
+  "deleted_at IS NULL AND published = 1 AND (scheduled_at IS NULL OR scheduled_at <= ?) AND (ends_at IS NULL OR ends_at > ?)";
 
 /** The announcements `accountId` is shown now, in Mastodon's chronological order, with `read` and reactions. */
 export async function activeAnnouncements(db: SqlRunner, accountId: number, now = Date.now()): Promise<MastodonAnnouncement[]> {
@@ -244,14 +298,17 @@ export function isUnicodeEmoji(name: string): boolean {
   return first !== undefined && !name.includes("\uFE0F") && RGI_EMOJI.test(`${first}\uFE0F${rest.join("")}`);
 }
 
-/** `PUT /api/v1/announcements/:id/reactions/:name`: idempotent, at most 8 different emoji per announcement. */
+/**
+ * `PUT /api/v1/announcements/:id/reactions/:name`: idempotent, at most 8 different emoji per
+ * announcement. The announcement's id when a reaction was added (to stream), null when it was there.
+ */
 export async function addReaction(
   db: SqlRunner,
   accountId: number,
   rawId: unknown,
   name: string,
   now = Date.now(),
-): Promise<void> {
+): Promise<number | null> {
   const a = await requireShown(db, rawId, now);
   if (!isUnicodeEmoji(name))
     throw validationFailed([{ field: "name", message: "is not a recognized emoji", code: "ERR_INVALID" }]);
@@ -260,7 +317,7 @@ export async function addReaction(
      FROM announcement_reactions WHERE announcement_id = ?`,
     [name, name, accountId, name, a.id],
   );
-  if (seen?.mine === 1) return;
+  if (seen?.mine === 1) return null;
   // Joining an emoji already there is always fine; a new kind only below the limit (ReactionValidator).
   if (seen?.kind !== 1 && (seen?.others ?? 0) >= REACTION_KINDS_MAX) {
     throw new ApiError(422, "Validation failed: Limit of different reactions reached");
@@ -271,16 +328,20 @@ export async function addReaction(
       params: [a.id, accountId, name, now],
     },
   ]);
+  return a.id;
 }
 
-/** `DELETE …/reactions/:name`: "Record not found" when the user has not reacted so, as Mastodon's `find_by!`. */
+/**
+ * `DELETE …/reactions/:name`: "Record not found" when the user has not reacted so, as Mastodon's
+ * `find_by!`. The announcement's id (to stream).
+ */
 export async function removeReaction(
   db: SqlRunner,
   accountId: number,
   rawId: unknown,
   name: string,
   now = Date.now(),
-): Promise<void> {
+): Promise<number> {
   const a = await requireShown(db, rawId, now);
   const [found] = await db.all(
     "SELECT 1 AS ok FROM announcement_reactions WHERE announcement_id = ? AND account_id = ? AND name = ?",
@@ -293,4 +354,14 @@ export async function removeReaction(
       params: [a.id, accountId, name],
     },
   ]);
+  return a.id;
+}
+
+/** How many accounts reacted to the announcement with `name` (the primary key's prefix). */
+export async function reactionCount(db: SqlRunner, announcementId: number, name: string): Promise<number> {
+  const [row] = await db.all<{ n: number }>(
+    "SELECT count(*) AS n FROM announcement_reactions WHERE announcement_id = ? AND name = ?",
+    [announcementId, name],
+  );
+  return row?.n ?? 0;
 }
