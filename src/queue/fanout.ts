@@ -18,6 +18,7 @@
  */
 import { envDb } from "../db/client";
 import type { Bindings } from "../env";
+import { migrateMove } from "../federation/inbox-consumer/move";
 import { deliverStatusUpdated, deliverToFollowers, outboundFromEnv } from "../federation/outbound/statuses";
 import { accountHub } from "../services/feeds";
 import { publishEdit } from "../streaming/publish";
@@ -49,6 +50,8 @@ export async function handleFanout(env: Bindings, message: FanoutMessage, stats 
       return "done";
     case "delivery.followers":
       return deliverToFollowers(outboundFromEnv(env), message.actorId, message.activity, message.afterAccountId);
+    case "account.moved":
+      return migrateMove(env, message);
     case "status.deleted":
       await deletedCard(env, message.statusId);
       return statusDeleted(env, message.statusId, message.accountId, message.reblogOfId, stats);
@@ -83,6 +86,14 @@ export function isFanoutMessage(body: unknown): body is FanoutMessage {
   if (m.type === "feed.remove_author")
     return typeof m.accountId === "number" && typeof m.targetAccountId === "number" && typeof m.boostsOfTarget === "boolean";
   if (m.type === "conversation.updated") return typeof m.accountId === "number" && typeof m.conversationId === "number";
+  if (m.type === "account.moved") {
+    return (
+      typeof m.originId === "number" &&
+      typeof m.targetId === "number" &&
+      typeof m.after === "number" &&
+      (m.phase === "follows" || m.phase === "blocks" || m.phase === "mutes")
+    );
+  }
   if (m.type === "delivery.followers") {
     return (
       typeof m.actorId === "number" &&
@@ -118,6 +129,8 @@ function subjectOf(m: FanoutMessage): string {
       return `conversation ${m.conversationId} of ${m.accountId}`;
     case "delivery.followers":
       return `followers of ${m.actorId} after ${m.afterAccountId}`;
+    case "account.moved":
+      return `move of ${m.originId} to ${m.targetId}, ${m.phase} after ${m.after}`;
     default:
       return `status ${m.statusId}`;
   }

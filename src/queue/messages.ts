@@ -32,7 +32,13 @@ export type FanoutMessage =
   | { type: "status.card"; v: 1; statusId: number }
   | { type: "conversation.updated"; v: 1; accountId: number; conversationId: number }
   /** The rest of an outbound activity's remote followers (src/federation/outbound/statuses.ts), after `afterAccountId`. */
-  | { type: "delivery.followers"; v: 1; actorId: number; activity: Record<string, unknown>; afterAccountId: number };
+  | { type: "delivery.followers"; v: 1; actorId: number; activity: Record<string, unknown>; afterAccountId: number }
+  /**
+   * A remote Move (src/federation/inbox-consumer/move.ts), one phase page at a time: local followers of
+   * `originId` follow `targetId` instead ("follows", `after` = follower account id), then local blocks
+   * and mutes of the origin carry over ("blocks"/"mutes", `after` = block/mute row id).
+   */
+  | { type: "account.moved"; v: 1; originId: number; targetId: number; phase: "follows" | "blocks" | "mutes"; after: number };
 
 /**
  * DELIVERY: one activity for up to DELIVERY_INBOXES_PER_MESSAGE inboxes. The consumer loads the

@@ -3,7 +3,7 @@
  * conversation through real HTTP, real signatures and real queues: WebFinger resolution, follows
  * (one to a locked account, authorized), posts of every visibility, a mention, a reply (and a reply
  * whose unknown parent is fetched), a boost, a
- * favourite, an edit, a delete, a poll vote, a profile update, an unfollow and a block — each checked
+ * favourite, an edit, a delete, a poll vote, a profile update, an unfollow and blocks (either side) — each checked
  * through the other side's Mastodon API, polling with a deadline while the queues deliver.
  *
  * Alpha hosts alice; beta hosts bob and carol (locked).
@@ -247,5 +247,20 @@ describe("two Petrel instances", { timeout: 120_000 }, () => {
     const after = await alice.post("/api/v1/statuses", { status: "after the block" });
     await new Promise((r) => setTimeout(r, 2_000));
     expect(byUri(await homeOf(carol), after.uri)).toBeUndefined();
+  });
+
+  it("a block by the followed side ends the follow on the follower's server (Reject, then Block)", async () => {
+    // bob follows alice again (alice is unlocked: following once alpha's Accept arrives).
+    await bob.post(`/api/v1/accounts/${aliceOnBeta.id}/follow`);
+    await eventually("bob follows alice again", async () => (await relationship(bob, aliceOnBeta.id)).following === true);
+    await alice.post(`/api/v1/accounts/${bobOnAlpha.id}/block`);
+    const rel = await eventually("block applied on beta", async () => {
+      const r = await relationship(bob, aliceOnBeta.id);
+      return r.blocked_by === true ? r : undefined;
+    });
+    expect(rel).toMatchObject({ following: false, requested: false, blocked_by: true });
+    const following: Json[] = await bob.get(`/api/v1/accounts/${bob.account.id}/following`);
+    expect(following.map((a) => a.id)).not.toContain(aliceOnBeta.id);
+    expect((await relationship(alice, bobOnAlpha.id)).followed_by).toBe(false);
   });
 });

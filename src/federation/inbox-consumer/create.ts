@@ -13,6 +13,7 @@ import type { ApObject } from "../vocab/object";
 import { fetchObject, findStatusByUri, type InboxContext, PermanentError } from "./context";
 import type { StatusDraft } from "./status-draft";
 import { checkAuthorship, objectFromFetched, storeRemoteStatus } from "./store-status";
+import { isTombstoned } from "./tombstones";
 
 export type Outcome = { done: true; note?: string };
 
@@ -32,6 +33,8 @@ export async function objectOf(ctx: InboxContext, activity: Activity): Promise<A
 }
 
 export async function handleCreate(ctx: InboxContext, activity: Activity, actor: Account): Promise<Outcome> {
+  // Checked before any fetch: its Delete came first (Mastodon's tombstone_exists?).
+  if (await isTombstoned(ctx, activity.object.id)) return { done: true, note: "the post was deleted before it arrived" };
   const object = await objectOf(ctx, activity);
   checkAuthorship(object, actor.uri);
   if (object.type === "Note" && object.name && !object.content && object.inReplyTo) {

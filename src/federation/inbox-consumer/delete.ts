@@ -3,7 +3,8 @@
  * src/services/statuses/delete.ts, or the actor itself. A deleted actor is suspended at once (its
  * posts disappear from every read path) and its content is removed in bounded slices: each message
  * deletes at most ACCOUNT_DELETE_SLICE posts and sends itself again for the rest.
- * Deleting someone else's post changes nothing.
+ * Deleting someone else's post changes nothing; a Delete of a post on the actor's own server is
+ * remembered as a tombstone (tombstones.ts) even when we never had the post.
  */
 import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
@@ -13,6 +14,7 @@ import { runInBatch } from "../../services/statuses/raw";
 import type { Activity } from "../vocab/activity";
 import { findStatusByUri, type InboxContext, PermanentError } from "./context";
 import type { Outcome } from "./create";
+import { recordTombstone } from "./tombstones";
 
 export const ACCOUNT_DELETE_SLICE = 50;
 
@@ -35,8 +37,12 @@ export async function handleDelete(ctx: InboxContext, activity: Activity, actor:
   if (!id) throw new PermanentError("Delete names nothing");
   if (id === actor.uri) return deleteActor(ctx, actor);
   const status = await findStatusByUri(ctx, id);
-  if (!status) return { done: true, note: "delete of a post we do not have" };
-  if (status.accountId !== actor.id) throw new PermanentError(`${actor.uri} may not delete ${id}`);
+  if (status && status.accountId !== actor.id) throw new PermanentError(`${actor.uri} may not delete ${id}`);
+  // As Mastodon, every Delete from the object's own server leaves a tombstone, so a Create that
+  // arrives later (or is retried) cannot bring the post back.
+  const remembered = await recordTombstone(ctx, id, actor);
+  if (!status)
+    return { done: true, note: remembered ? "tombstone kept for a post we do not have" : "delete of a post we do not have" };
   await removeStatus(ctx, status);
   return { done: true };
 }

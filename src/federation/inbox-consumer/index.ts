@@ -20,7 +20,8 @@ import { handleCreate, type Outcome } from "./create";
 import { handleDelete } from "./delete";
 import { handleFlag } from "./flag";
 import { handleAccept, handleBlock, handleFollow, handleReject } from "./follows";
-import { handleAnnounce, handleFeatured, handleLike, handleMove, handleUndo } from "./interactions";
+import { handleAnnounce, handleFeatured, handleLike, handleUndo } from "./interactions";
+import { handleMove } from "./move";
 import { handleUpdate } from "./update";
 
 export type { InboxDeps } from "./context";

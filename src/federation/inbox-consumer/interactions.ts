@@ -1,17 +1,17 @@
 /**
  * Like (and Misskey's reaction-Likes, Pleroma's EmojiReact, which Mastodon-API clients see as
- * favourites: INTEROP §1.9), Announce, their Undo, Add/Remove of pinned posts, Move and Flag.
+ * favourites: INTEROP §1.9), Announce, their Undo, Add/Remove of pinned posts (Move is
+ * in move.ts, Flag in flag.ts).
  * A favourite or boost is taken as Mastodon takes it: of a status the actor may see, with the
  * local author notified through `notify()`; a boost goes through FANOUT like any status.
  */
 import { and, eq, sql } from "drizzle-orm";
-import { type Account, accounts, favourites, notifications, type Status, statuses, statusPins } from "../../db/schema";
+import { type Account, favourites, notifications, type Status, statuses, statusPins } from "../../db/schema";
 import { newId } from "../../ids";
 import { notify } from "../../services/notifications";
 import { batchSql } from "../../services/relationships/common";
 import { endFollowStatements } from "../../services/relationships/follow";
 import { fanout } from "../../services/statuses/post";
-import { resolveActor } from "../remote-actors";
 import type { Activity } from "../vocab/activity";
 import { findStatusByUri, type InboxContext, PermanentError, resolveAccount, sameOrigin } from "./context";
 import { hasLocalFollowers, type Outcome } from "./create";
@@ -19,6 +19,7 @@ import { removeStatus } from "./delete";
 import { undoRelationship } from "./follows";
 import { visibilityOf } from "./status-draft";
 import { checkAuthorship, resolveStatus, storeRemoteStatus } from "./store-status";
+import { isTombstoned } from "./tombstones";
 
 /** Whether `account` may see `status` (Mastodon's StatusPolicy#show? for remote accounts). */
 async function canSee(ctx: InboxContext, account: Account, status: Status): Promise<boolean> {
@@ -82,6 +83,8 @@ export async function handleAnnounce(ctx: InboxContext, activity: Activity, acto
   if (ref.kind !== "object" && ref.kind !== "link") throw new PermanentError(`Announce of ${ref.kind}`);
   const existing = await findStatusByUri(ctx, activity.id);
   if (existing) return { done: true };
+  // The boost (or the boosted post) was deleted before this arrived: Mastodon's delete_arrived_first?.
+  if (await isTombstoned(ctx, activity.id, ref.id)) return { done: true, note: "boost of a deleted post or a deleted boost" };
 
   let original = await findStatusByUri(ctx, ref.id);
   if (!original && ref.kind === "object" && sameOrigin(ref.id, actor.uri)) {
@@ -189,19 +192,4 @@ export async function handleFeatured(ctx: InboxContext, activity: Activity, acto
     await ctx.db.delete(statusPins).where(and(eq(statusPins.accountId, actor.id), eq(statusPins.statusId, status.id)));
   }
   return { done: true };
-}
-
-/** Move: the actor now lives at `target`, which must list the actor in `alsoKnownAs`. Followers are not migrated. */
-export async function handleMove(ctx: InboxContext, activity: Activity, actor: Account): Promise<Outcome> {
-  if (activity.object.id !== actor.uri || !activity.target) throw new PermanentError("Move of another account");
-  if (activity.target === actor.uri) throw new PermanentError("Move to itself");
-  // Fresh, so that an alias added just before the Move is seen.
-  const resolved = await resolveActor(ctx.remote, activity.target, { refresh: true });
-  if (!resolved.ok) throw new PermanentError(`Move target: ${resolved.reason}`);
-  const target = resolved.account;
-  if (!actor.uri || !target.alsoKnownAs.includes(actor.uri)) {
-    throw new PermanentError(`${activity.target} does not list ${actor.uri} in alsoKnownAs`);
-  }
-  await ctx.db.update(accounts).set({ movedToAccountId: target.id, updatedAt: Date.now() }).where(eq(accounts.id, actor.id));
-  return { done: true, note: "followers are not migrated" };
 }

@@ -26,6 +26,7 @@ import {
   TransientError,
 } from "./context";
 import { type DraftPoll, draftFromObject, mediaStatements, mentionRowsStatement, type StatusDraft } from "./status-draft";
+import { isTombstoned } from "./tombstones";
 
 /**
  * The spoofing rules: the post's id is on the author's server, and when it arrived inside an
@@ -89,6 +90,8 @@ export async function storeRemoteStatus(
 ): Promise<Status | null> {
   const existing = await findStatusByUri(ctx, object.id);
   if (existing) return existing;
+  // Deleted by its author before it reached us (a parent, a boosted post, an embedded object).
+  if (await isTombstoned(ctx, object.id)) return null;
   const parent = object.inReplyTo ? await parentOf(ctx, object.inReplyTo, options.depth ?? 0) : null;
   const draft = await draftFromObject(ctx, object, author);
   if (options.accept && !(await options.accept(draft, parent))) return null;

@@ -1,14 +1,16 @@
 /**
  * Update: an edited post or a changed profile. A post is edited as src/services/statuses/edit.ts edits
  * a local one (the original kept as revision 0, every change a new revision, boosters told with an
- * `update` notification); a Question whose only news is its vote counts just refreshes the poll, as
- * Mastodon does without recording an edit. Only the author may update a post, and only the actor
- * itself its profile: anything else changes nothing.
+ * `update` notification, local accounts mentioned for the first time with a `mention` one; mentions
+ * the edit dropped turn silent, as Mastodon keeps them); a Question whose only news is its vote counts
+ * just refreshes the poll, as Mastodon does without recording an edit. Only the author may update a
+ * post, and only the actor itself its profile: anything else changes nothing.
  */
 import { eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Account, Status } from "../../db/schema";
 import { mediaAttachments, polls, pollVotes, statusEdits, statuses, statusTags } from "../../db/schema";
+import { notify } from "../../services/notifications";
 import { notifyBoosters, revisionInsert, revisionOf } from "../../services/statuses/edit";
 import { fanout } from "../../services/statuses/post";
 import { runInBatch } from "../../services/statuses/raw";
@@ -19,8 +21,9 @@ import type { ApObject } from "../vocab/object";
 import { findStatusByUri, type InboxContext, PermanentError, TransientError } from "./context";
 import type { Outcome } from "./create";
 import { objectOf } from "./create";
-import { draftFromObject, mediaStatements, mentionRowsStatement } from "./status-draft";
+import { type DraftMention, draftFromObject, mediaStatements, mentionRowsStatement } from "./status-draft";
 import { checkAuthorship, pollRow } from "./store-status";
+import { isTombstoned } from "./tombstones";
 
 export async function handleUpdate(ctx: InboxContext, activity: Activity, actor: Account): Promise<Outcome> {
   const ref = activity.object;
@@ -35,6 +38,7 @@ export async function handleUpdate(ctx: InboxContext, activity: Activity, actor:
     await refreshActor(ctx, ref.id);
     return { done: true };
   }
+  if (await isTombstoned(ctx, ref.id)) return { done: true, note: "update of a deleted post" };
   const object = await objectOf(ctx, activity);
   checkAuthorship(object, actor.uri);
   const status = await findStatusByUri(ctx, object.id);
@@ -85,6 +89,7 @@ async function applyEdit(ctx: InboxContext, status: Status, object: ApObject, au
   if (!textChanged && !pollChanged && !mediaChanged && draft.language === status.language) return;
 
   const statements: BatchItem<"sqlite">[] = [];
+  const heard = await loudMentions(ctx, status.id);
   const [edits] = await ctx.db.select({ n: sql<number>`count(*)` }).from(statusEdits).where(eq(statusEdits.statusId, status.id));
   if ((edits?.n ?? 0) === 0)
     statements.push(revisionInsert(ctx.db, status, author.id, revisionOf(status, oldPoll ?? null, status.createdAt)));
@@ -150,7 +155,42 @@ async function applyEdit(ctx: InboxContext, status: Status, object: ApObject, au
   );
   await ctx.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   await notifyBoosters(ctx.db, status, author.id, now);
+  await notifyNewMentions(ctx, status, author, draft.mentions, heard, now);
   await fanout(ctx.fanout, status.id, "status.updated");
+}
+
+/** The accounts a status mentions out loud (Mastodon's active_mentions). */
+async function loudMentions(ctx: InboxContext, statusId: number): Promise<Set<number>> {
+  const rows = await ctx.db.all<{ account_id: number }>(
+    sql`SELECT account_id FROM mentions WHERE status_id = ${statusId} AND silent = 0`,
+  );
+  return new Set(rows.map((r) => r.account_id));
+}
+
+/**
+ * Local accounts the edit mentions for the first time get a `mention` notification, as the FANOUT
+ * consumer gives them for a new post; those mentioned before were told already (Mastodon's
+ * ProcessStatusUpdateService keeps their mention and notifies only the new ones). Accounts the author
+ * blocks are not told; notify() applies the recipient's own blocks and mutes.
+ */
+async function notifyNewMentions(
+  ctx: InboxContext,
+  status: Status,
+  author: Account,
+  mentions: DraftMention[],
+  before: Set<number>,
+  now: number,
+): Promise<void> {
+  const fresh = mentions.filter((m) => m.local && !m.silent && !before.has(m.accountId)).map((m) => m.accountId);
+  if (fresh.length === 0) return;
+  const blocked = await ctx.db.all<{ id: number }>(sql`
+    SELECT target_account_id AS id FROM blocks WHERE account_id = ${author.id}
+      AND target_account_id IN (SELECT value FROM json_each(${JSON.stringify(fresh)}))`);
+  const skip = new Set(blocked.map((b) => b.id));
+  for (const id of fresh) {
+    if (skip.has(id)) continue;
+    await notify(ctx.db, { recipientId: id, fromAccountId: author.id, type: "mention", statusId: status.id, now });
+  }
 }
 
 async function refreshActor(ctx: InboxContext, uri: string): Promise<void> {

@@ -75,6 +75,23 @@ export async function outgoingFollow(
   return rows[0] ?? null;
 }
 
+/**
+ * The Follow remote `follower` has in to local `local` (accepted or pending), read before a block
+ * deletes the rows: its id is what the Reject names.
+ */
+export async function incomingFollow(
+  db: Db,
+  local: AccountRef,
+  follower: AccountRef,
+): Promise<{ id: number; uri: string | null } | null> {
+  if (!isLocal(local) || isLocal(follower)) return null;
+  const rows = await db.all<{ id: number; uri: string | null }>(sql`
+    SELECT id, uri FROM follows WHERE account_id = ${follower.id} AND target_account_id = ${local.id}
+    UNION ALL
+    SELECT id, uri FROM follow_requests WHERE account_id = ${follower.id} AND target_account_id = ${local.id}`);
+  return rows[0] ?? null;
+}
+
 /** Undo of the Follow `outgoingFollow` found. */
 export async function sendUndoFollow(
   input: OutboundInput,

@@ -1,13 +1,14 @@
 /**
  * Blocking, as Mastodon's BlockService and AfterBlockService: a block ends follows and follow
- * requests in both directions, clears the blocked account's notifications to the blocker, and takes
+ * requests in both directions (a remote account's server gets an Undo of our Follow and a Reject of
+ * theirs, before the Block), clears the blocked account's notifications to the blocker, and takes
  * each side's posts out of the other's home feed.
  */
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { type Account, blocks } from "../../db/schema";
 import type { Bindings } from "../../env";
-import { sendBlock } from "../../federation/outbound/actions";
+import { incomingFollow, outgoingFollow, sendBlock, sendReject, sendUndoFollow } from "../../federation/outbound/actions";
 import { newId } from "../../ids";
 import type { PageParams } from "../../util/pagination";
 import type { VisibleAccount } from "../accounts";
@@ -18,6 +19,10 @@ import { endFollowStatements } from "./follow";
 /** Blocks `target`. Blocking yourself does nothing, as in Mastodon. */
 export async function blockAccount(env: Bindings, db: Db, source: Account, target: Account, now = Date.now()): Promise<void> {
   if (source.id === target.id) return;
+  // Read before the rows go: a remote side learns the follows ended (Mastodon's BlockService runs
+  // UnfollowService both ways and RejectFollowService first), then of the block.
+  const ours = await outgoingFollow(db, source, target);
+  const theirs = await incomingFollow(db, source, target);
   const results = await batchSql(db, [
     ...endFollowStatements(source.id, target.id),
     ...endFollowStatements(target.id, source.id),
@@ -26,6 +31,8 @@ export async function blockAccount(env: Bindings, db: Db, source: Account, targe
       VALUES (${newId(now)}, ${source.id}, ${target.id}, ${now}) RETURNING id`,
   ]);
   const created = results[results.length - 1]?.[0];
+  await sendUndoFollow(env, source, target, ours);
+  if (theirs) await sendReject(env, source.id, theirs.uri, target);
   if (created) await sendBlock(env, source, target, created.id as number);
   await removeFromHomeFeed(env, source.id, target.id);
   await removeMentioningFromHomeFeed(env, source.id, target.id);

@@ -29,6 +29,8 @@ export interface FollowOptions {
   notify?: boolean | undefined;
   /** Only these languages; null for all; undefined keeps the current value. */
   languages?: string[] | null | undefined;
+  /** Follow a locked local account at once (Mastodon's bypass_locked, for followers migrated by a Move). */
+  bypassLocked?: boolean | undefined;
 }
 
 export const SELF_FOLLOW_ERROR = "Following your own account is not allowed";
@@ -115,7 +117,7 @@ export async function followAccount(
   // The block check is repeated inside the insert, so a block that lands in between wins.
   const unblocked = sql`NOT EXISTS (SELECT 1 FROM blocks WHERE (account_id = ${source.id} AND target_account_id = ${target.id})
     OR (account_id = ${target.id} AND target_account_id = ${source.id}))`;
-  if (target.locked || target.domain !== null) {
+  if ((target.locked && options.bypassLocked !== true) || target.domain !== null) {
     // A local account's Follow of a remote one gets its activity id now: the peer's Accept names it.
     const uri =
       source.domain === null && target.domain !== null ? followActivityId({ config: loadConfig(env) }, source, values.id) : null;
@@ -158,20 +160,22 @@ export function endFollowStatements(followerId: number, targetId: number): SQL[]
 
 /**
  * Unfollows, or withdraws a pending request. A remote target's server gets an Undo of the Follow,
- * unless `federate` is false (the follow ended on its side: a Reject, an Undo of its Accept).
+ * unless `federate` is false (the follow ended on its side: a Reject, an Undo of its Accept);
+ * `unmerge: false` leaves the target's posts in the home feed.
  */
 export async function unfollowAccount(
   env: Bindings,
   db: Db,
   source: Account,
   target: Account,
-  options: { federate?: boolean } = {},
+  options: { federate?: boolean; unmerge?: boolean } = {},
 ): Promise<void> {
   const sent = options.federate === false ? null : await outgoingFollow(db, source, target);
   const [ended = []] = await batchSql(db, endFollowStatements(source.id, target.id));
   // Mastodon's unmerge_from_home: the unfollowed account's own statuses and boosts leave; boosts of them by
-  // accounts still followed stay.
-  if (ended.length > 0) await removeFromHomeFeed(env, source.id, target.id, { boostsOfTarget: false });
+  // accounts still followed stay. A Move keeps them (skip_unmerge): the same person, moved.
+  if (ended.length > 0 && options.unmerge !== false)
+    await removeFromHomeFeed(env, source.id, target.id, { boostsOfTarget: false });
   await sendUndoFollow(env, source, target, sent);
 }
 
