@@ -31,5 +31,7 @@ export default defineConfig({
     include: ["bench/federation/**/*.bench.test.ts"],
     setupFiles: [`${root}/test/setup/apply-migrations.ts`],
     testTimeout: 300_000,
+    // CPU figures are compared with a floor measured in the same run: files must not compete for the cores.
+    fileParallelism: false,
   },
 });

@@ -4,7 +4,7 @@
  * finds the key behind a signature's keyId, from the cache (accounts.public_key_id) or by fetching
  * the key document, whose owner must point back to the key (INTEROP §1.1 keyId resolution).
  */
-import { and, eq, isNotNull, ne } from "drizzle-orm";
+import { and, eq, isNotNull, ne, sql } from "drizzle-orm";
 import { type Account, accounts } from "../db/schema";
 import { newId } from "../ids";
 import { storeRemoteEmojis } from "../services/custom-emojis";
@@ -163,17 +163,33 @@ export type KeyResult =
   | { status: "gone" }
   | { status: "error"; reason: string };
 
-function keyFromAccount(account: Account): ActorKey | null {
+function keyFromAccount(account: Pick<Account, "id" | "uri" | "publicKeyPem" | "publicKeyId">): ActorKey | null {
   if (!account.publicKeyPem || !account.publicKeyId || !account.uri) return null;
   return { keyId: account.publicKeyId, publicKeyPem: account.publicKeyPem, owner: account.uri, accountId: account.id };
 }
 
-async function cachedKeyAccount(ctx: RemoteContext, keyId: string): Promise<Account | undefined> {
-  // `actor#main-key` finds its actor through the uri index; GoToSocial's `/main-key` needs public_key_id.
+type KeyRow = Pick<Account, "id" | "uri" | "domain" | "publicKeyPem" | "publicKeyId" | "fetchedAt">;
+
+/**
+ * The stored account behind a keyId: one statement on the public_key_id index, reading only the key
+ * columns (this runs for every inbound activity). Any actor document may claim any key id, so when
+ * several rows name it, the actor the key id points into (`actor#main-key`) wins.
+ */
+async function cachedKeyAccount(ctx: RemoteContext, keyId: string): Promise<KeyRow | undefined> {
   const actorUri = keyId.split("#")[0] ?? keyId;
-  const byUri = await findByUri(ctx, actorUri);
-  if (byUri?.publicKeyId === keyId) return byUri;
-  const rows = await ctx.db.select().from(accounts).where(eq(accounts.publicKeyId, keyId)).limit(1);
+  const rows = await ctx.db
+    .select({
+      id: accounts.id,
+      uri: accounts.uri,
+      domain: accounts.domain,
+      publicKeyPem: accounts.publicKeyPem,
+      publicKeyId: accounts.publicKeyId,
+      fetchedAt: accounts.fetchedAt,
+    })
+    .from(accounts)
+    .where(eq(accounts.publicKeyId, keyId))
+    .orderBy(sql`${accounts.uri} = ${actorUri} DESC`)
+    .limit(1);
   return rows[0];
 }
 

@@ -142,13 +142,34 @@ export async function domainAnswered(db: Db, actorUri: string, now: number = Dat
   const server = serverOf(actorUri);
   if (!server) return;
   try {
-    const row = await db.$client
-      .prepare(
-        "SELECT EXISTS (SELECT 1 FROM delivery_failures WHERE domain = ?) OR EXISTS (SELECT 1 FROM remote_origins WHERE origin = ? AND unavailable_since IS NOT NULL) AS pending",
-      )
-      .bind(server.domain, server.origin)
-      .first<{ pending: number }>();
-    if (row?.pending) await clearFailures(db, [server], now);
+    const row = await pendingFailuresQuery(db, server).first<PendingFailures>();
+    await clearAnsweredFailures(db, server, row, now);
+  } catch (err) {
+    console.error("delivery: could not clear failures of", server.domain, err);
+  }
+}
+
+export type PendingFailures = { pending: number };
+
+/** The read behind `domainAnswered`, for a caller that sends it in one batch with its own statements (the inbox). */
+export function pendingFailuresQuery(db: Db, server: Server): D1PreparedStatement {
+  return db.$client
+    .prepare(
+      "SELECT EXISTS (SELECT 1 FROM delivery_failures WHERE domain = ?) OR EXISTS (SELECT 1 FROM remote_origins WHERE origin = ? AND unavailable_since IS NOT NULL) AS pending",
+    )
+    .bind(server.domain, server.origin);
+}
+
+/** The rest of `domainAnswered` once `pendingFailuresQuery` answered (never throws). */
+export async function clearAnsweredFailures(
+  db: Db,
+  server: Server,
+  row: PendingFailures | null | undefined,
+  now: number = Date.now(),
+): Promise<void> {
+  if (!row?.pending) return;
+  try {
+    await clearFailures(db, [server], now);
   } catch (err) {
     console.error("delivery: could not clear failures of", server.domain, err);
   }

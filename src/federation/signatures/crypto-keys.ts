@@ -4,8 +4,10 @@
  * three import. The key type is read from the SPKI algorithm OID, so `hs2019` and RFC 9421
  * signatures without `alg` pick RSA or Ed25519 from the key, as Mastodon and GoToSocial do.
  *
- * Imported public keys are cached at module scope keyed by algorithm + PEM text: they are public,
- * derived from no secret, and importing costs more than verifying. Private keys are never cached here.
+ * Imported public keys are cached per isolate, keyed by the PEM text itself (then by algorithm):
+ * they are public, derived from no secret, and importing costs more than verifying. The PEM is its
+ * own fingerprint, so a rotated key (new PEM under the same keyId) can never be served from a stale
+ * entry, and the inbox's refetch-once-on-failure rule works unchanged. Private keys are never cached here.
  */
 
 export type SignatureAlgorithm = "rsa-v1_5-sha256" | "rsa-pss-sha512" | "ecdsa-p256-sha256" | "ed25519" | "hmac-sha256";
@@ -124,22 +126,38 @@ interface PemEntry {
   imports: Map<SignatureAlgorithm, Promise<CryptoKey>>;
 }
 
-/** Entries kept in the module-scope cache: plenty for the peers one isolate talks to, bounded for memory. */
-const CACHE_LIMIT = 1000;
-/** Keyed by PEM text alone, so each verification hashes the key string once. */
+/** Entries kept in the per-isolate cache: plenty for the peers one isolate talks to, bounded for memory. */
+export const PUBLIC_KEY_CACHE_LIMIT = 1000;
+/**
+ * Least recently used first (a Map iterates in insertion order and a hit re-inserts), so the keys of
+ * busy peers stay while one-off senders age out. Keyed by PEM text alone: each lookup hashes it once.
+ */
 const pemCache = new Map<string, PemEntry>();
 
 function pemEntry(pem: string): PemEntry {
   const cached = pemCache.get(pem);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) {
+    pemCache.delete(pem);
+    pemCache.set(pem, cached);
+    return cached;
+  }
   const { der } = pemToDer(pem);
   const entry: PemEntry = { type: spkiKeyType(der), der, imports: new Map() };
-  if (pemCache.size >= CACHE_LIMIT) {
+  if (pemCache.size >= PUBLIC_KEY_CACHE_LIMIT) {
     const oldest = pemCache.keys().next().value;
     if (oldest !== undefined) pemCache.delete(oldest);
   }
   pemCache.set(pem, entry);
   return entry;
+}
+
+/** How many public keys this isolate holds, and whether it holds one (tests check the bound and the order). */
+export function cachedPublicKeyCount(): number {
+  return pemCache.size;
+}
+
+export function isPublicKeyCached(pem: string): boolean {
+  return pemCache.has(pem);
 }
 
 /** The key type of a PEM (read on every hs2019 verify, hence cached). Throws on malformed PEMs. */

@@ -6,7 +6,8 @@
 import { base64ToBytes, bytesToBase64 } from "./crypto-keys";
 import { parseDictionary } from "./structured-fields";
 
-export type DigestCheck = { ok: true } | { ok: false; reason: string };
+/** On success, the body's SHA-256 when it was computed, so callers need not hash the body again. */
+export type DigestCheck = { ok: true; sha256: Uint8Array | null } | { ok: false; reason: string };
 
 const ALGORITHMS = { "sha-256": "SHA-256", "sha-512": "SHA-512" } as const;
 type DigestName = keyof typeof ALGORITHMS;
@@ -44,7 +45,7 @@ function decodeBase64(text: string): Uint8Array | null {
  */
 export async function checkDigestHeader(value: string | null, body: Uint8Array): Promise<DigestCheck> {
   if (!value) return { ok: false, reason: "Digest header missing" };
-  let sawSha256 = false;
+  let sha256: Uint8Array | null = null;
   for (const part of value.split(",")) {
     const eq = part.indexOf("=");
     if (eq < 0) return { ok: false, reason: "malformed Digest header" };
@@ -52,11 +53,11 @@ export async function checkDigestHeader(value: string | null, body: Uint8Array):
     if (name !== "sha-256" && name !== "sha-512") continue;
     const expected = decodeBase64(part.slice(eq + 1));
     if (!expected) return { ok: false, reason: "malformed Digest header" };
-    if (!equalBytes(expected, await hashBytes(name, body)))
-      return { ok: false, reason: `Digest ${name} does not match the body` };
-    if (name === "sha-256") sawSha256 = true;
+    const actual = await hashBytes(name, body);
+    if (!equalBytes(expected, actual)) return { ok: false, reason: `Digest ${name} does not match the body` };
+    if (name === "sha-256") sha256 = actual;
   }
-  return sawSha256 ? { ok: true } : { ok: false, reason: "Digest has no SHA-256 value" };
+  return sha256 ? { ok: true, sha256 } : { ok: false, reason: "Digest has no SHA-256 value" };
 }
 
 /**
@@ -76,17 +77,17 @@ export async function checkContentDigestHeader(
     return { ok: false, reason: "malformed Content-Digest header" };
   }
   let checked = 0;
-  let sawSha256 = false;
+  let sha256: Uint8Array | null = null;
   for (const [name, member] of members) {
     if (name !== "sha-256" && name !== "sha-512") continue;
     const item = member.value;
     if (item.kind !== "item" || !(item.value instanceof Uint8Array))
       return { ok: false, reason: "malformed Content-Digest header" };
-    if (!equalBytes(item.value, await hashBytes(name, body)))
-      return { ok: false, reason: `Content-Digest ${name} does not match the body` };
+    const actual = await hashBytes(name, body);
+    if (!equalBytes(item.value, actual)) return { ok: false, reason: `Content-Digest ${name} does not match the body` };
     checked++;
-    if (name === "sha-256") sawSha256 = true;
+    if (name === "sha-256") sha256 = actual;
   }
-  if (options.requireSha256 && !sawSha256) return { ok: false, reason: "Content-Digest has no sha-256 value" };
-  return checked > 0 ? { ok: true } : { ok: false, reason: "Content-Digest has no supported algorithm" };
+  if (options.requireSha256 && !sha256) return { ok: false, reason: "Content-Digest has no sha-256 value" };
+  return checked > 0 ? { ok: true, sha256 } : { ok: false, reason: "Content-Digest has no supported algorithm" };
 }

@@ -30,6 +30,25 @@ export interface DictionaryMember {
   raw: string;
 }
 
+/** Sticky patterns, matched at `pos` in place (no substring per token: this runs on every RFC 9421 request). */
+const KEY_RE = /[a-z*][a-z0-9_\-.*]*/y;
+const NUMBER_RE = /-?\d{1,15}(\.\d{1,3})?/y;
+const TOKEN_RE = /[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]*/y;
+
+/**
+ * Base64 decoders skip ASCII whitespace, which a byte sequence may not hold; everything else outside
+ * the alphabet, and misplaced `=`, they already refuse. Checked with native scans rather than a
+ * pattern over the 344 characters of a signature (~4 µs here, against ~0.5 µs).
+ */
+function hasAsciiWhitespace(text: string): boolean {
+  return text.includes(" ") || text.includes("\t") || text.includes("\n") || text.includes("\r") || text.includes("\f");
+}
+
+function matchAt(re: RegExp, input: string, pos: number): string | null {
+  re.lastIndex = pos;
+  return re.exec(input)?.[0] ?? null;
+}
+
 class Parser {
   pos = 0;
   constructor(readonly input: string) {}
@@ -51,10 +70,10 @@ class Parser {
   }
 
   key(): string {
-    const m = /^[a-z*][a-z0-9_\-.*]*/.exec(this.input.slice(this.pos));
-    if (!m) this.fail("expected a key");
-    this.pos += m[0].length;
-    return m[0];
+    const m = matchAt(KEY_RE, this.input, this.pos);
+    if (!m) return this.fail("expected a key");
+    this.pos += m.length;
+    return m;
   }
 
   bareItem(): BareItem {
@@ -68,43 +87,48 @@ class Parser {
   }
 
   number(): number {
-    const m = /^-?\d{1,15}(\.\d{1,3})?/.exec(this.input.slice(this.pos));
-    if (!m) this.fail("bad number");
-    this.pos += m[0].length;
-    return Number(m[0]);
+    const m = matchAt(NUMBER_RE, this.input, this.pos);
+    if (!m) return this.fail("bad number");
+    this.pos += m.length;
+    return Number(m);
   }
 
   string(): string {
     this.pos++;
     let out = "";
+    let run = this.pos;
     for (;;) {
-      const c = this.input[this.pos++];
-      if (c === undefined) this.fail("unterminated string");
-      if (c === '"') return out;
-      if (c === "\\") {
-        const next = this.input[this.pos++];
+      const c = this.input.charCodeAt(this.pos);
+      if (Number.isNaN(c)) this.fail("unterminated string");
+      if (c === 0x22) {
+        out += this.input.slice(run, this.pos++);
+        return out;
+      }
+      if (c === 0x5c) {
+        const next = this.input[this.pos + 1];
         if (next !== '"' && next !== "\\") this.fail("bad escape");
-        out += next;
+        out += this.input.slice(run, this.pos) + next;
+        this.pos += 2;
+        run = this.pos;
         continue;
       }
-      const code = c.charCodeAt(0);
-      if (code < 0x20 || code > 0x7e) this.fail("bad character in string");
-      out += c;
+      if (c < 0x20 || c > 0x7e) this.fail("bad character in string");
+      this.pos++;
     }
   }
 
   token(): Token {
-    const m = /^[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]*/.exec(this.input.slice(this.pos));
-    if (!m) this.fail("bad token");
-    this.pos += m[0].length;
-    return new Token(m[0]);
+    const m = matchAt(TOKEN_RE, this.input, this.pos);
+    if (!m) return this.fail("bad token");
+    this.pos += m.length;
+    return new Token(m);
   }
 
   bytes(): Uint8Array {
     const end = this.input.indexOf(":", this.pos + 1);
     if (end < 0) this.fail("unterminated byte sequence");
     const b64 = this.input.slice(this.pos + 1, end);
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) this.fail("bad base64");
+    if (hasAsciiWhitespace(b64)) this.fail("bad base64");
     this.pos = end + 1;
     try {
       return base64ToBytes(b64);

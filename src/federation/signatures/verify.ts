@@ -26,22 +26,25 @@ export function parseSignature(msg: SignedMessage, policy: VerifyPolicy): Signat
   return fail("request is not signed");
 }
 
-/** Checks the covered (or merely present) digest header against the exact body bytes. */
+/**
+ * Checks the covered (or merely present) digest header against the exact body bytes. The value is
+ * the body's SHA-256 when one was computed (the inbox dedupes id-less activities on it).
+ */
 export async function checkBodyDigest(
   msg: SignedMessage,
   parsed: ParsedSignature,
   policy: VerifyPolicy,
-): Promise<SignatureResult<null>> {
+): Promise<SignatureResult<Uint8Array | null>> {
   const body = msg.body ?? new Uint8Array(0);
   if (parsed.digest === "digest") {
     const check = await checkDigestHeader(msg.headers.get("digest"), body);
-    if (!check.ok) return check;
-  } else if (parsed.digest === "content-digest") {
-    const check = await checkContentDigestHeader(msg.headers.get("content-digest"), body, { requireSha256: policy.mastodon });
-    if (!check.ok) return check;
-  } else if (policy.mastodon && msg.body !== null && msg.body.length > 0) {
-    return fail("a body without a signed digest");
+    return check.ok ? { ok: true, value: check.sha256 } : check;
   }
+  if (parsed.digest === "content-digest") {
+    const check = await checkContentDigestHeader(msg.headers.get("content-digest"), body, { requireSha256: policy.mastodon });
+    return check.ok ? { ok: true, value: check.sha256 } : check;
+  }
+  if (policy.mastodon && msg.body !== null && msg.body.length > 0) return fail("a body without a signed digest");
   return { ok: true, value: null };
 }
 
