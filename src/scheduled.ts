@@ -6,9 +6,11 @@
 import { loadConfig } from "./config";
 import { createDb } from "./db/client";
 import type { Bindings } from "./env";
+import { purgeTombstones } from "./federation/inbox-consumer/tombstones";
 import { refreshStaleActors } from "./federation/refresh-actors";
 import { deleteUnattachedMedia } from "./media/cleanup";
 import { expireRemoteMedia } from "./media/remote/cleanup";
+import { streamAnnouncementChanges } from "./services/announcement-events";
 import { notifyEndedPolls } from "./services/statuses/polls";
 import { publishDueScheduledStatuses } from "./services/statuses/scheduled";
 import { refreshTrends } from "./services/trends/compute";
@@ -34,6 +36,10 @@ export async function runScheduled(now: number, env: Bindings): Promise<void> {
     // Cached remote media unused for REMOTE_MEDIA_RETENTION_DAYS (src/media/remote/cleanup.ts).
     ["remote media cache", () => expireRemoteMedia(createDb(env.DB), env.MEDIA, loadConfig(env).remoteMediaRetentionDays, now)],
     ["housekeeping", () => housekeeping(now, env)],
+    // What the operator CLI changed in announcements, to `user` streams (src/services/announcement-events.ts).
+    ["announcement events", () => streamAnnouncementChanges(env, now)],
+    // Remote deletions remembered by the inbox (src/federation/inbox-consumer/tombstones.ts).
+    ["federation tombstones", () => purgeTombstones(createDb(env.DB), now)],
     // The few stalest remote actors older than a day (src/federation/refresh-actors.ts).
     ["remote actors", () => refreshStaleActors(createDb(env.DB), loadConfig(env), now)],
     // Recomputes at most every 15 minutes (src/services/trends/compute.ts).

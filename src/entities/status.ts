@@ -3,7 +3,7 @@
  * `StatusBundle` (src/services/hydrate.ts loads them in bulk; posting builds one in memory).
  */
 import type { Config } from "../config";
-import type { Account, AccountRole, Poll, Status } from "../db/schema";
+import type { Account, AccountRole, MediaAttachment, Poll, Status } from "../db/schema";
 import type { PreviewCard } from "../db/schema-surface";
 import { tagUrl } from "../text/status-text";
 import { profileUrl } from "../urls";
@@ -37,6 +37,8 @@ export interface StatusBundle {
   /** null for anonymous requests. */
   flags: ViewerFlags | null;
   reblog: StatusBundle | null;
+  /** Attachment rows in position order, loaded with the bundle; absent means none. */
+  mediaRows?: MediaAttachment[];
   /** Attachments in position order; absent means none. */
   media?: MastodonMediaAttachment[];
   /** The link preview (src/services/preview-cards.ts); absent means none. */

@@ -5,12 +5,13 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import { type Db, envDb } from "../db/client";
+import type { MastodonStatus } from "../entities/status";
 import type { Bindings } from "../env";
 import { deliverStatusCreated } from "../federation/outbound/statuses";
 import { recordDirectStatus } from "../services/conversations";
 import { accountHub, type FeedEntry, HOME_FEED, runBounded } from "../services/feeds";
 import { notify } from "../services/notifications";
-import { publishNewStatus } from "../streaming/publish";
+import { publishNewStatus, renderForStreams, streamToFeeds } from "../streaming/publish";
 import {
   type FanoutResult,
   type FanoutStats,
@@ -93,9 +94,11 @@ export async function statusCreated(env: Bindings, statusId: number, stats: Fano
   if (status.reblog_of_id !== null && status.reblog_author_id === null) return "done";
   const entry = entryOf(status);
 
+  // Open sockets first (the latency people see), then remote servers, then the local feeds. The
+  // status is rendered once here for every socket shard.
+  const rendered = await timed(stats, "d1Ms", renderForStreams(env, status.id));
+  if (rendered) await publishNewStatus(env, rendered);
   if (status.author_local === 1) await accountHub(env, status.account_id).addToFeeds(entry, [HOME_FEED]);
-  // Open sockets first (the latency people see), then remote servers, then the local feeds.
-  await publishNewStatus(env, status.id);
   if (status.author_local === 1) await deliverStatusCreated(env, statusId);
   if (status.mention_count > 0 && status.reblog_of_id === null) await fanOutToMentioned(env, db, status, entry);
   await fanOutToTagFollowers(env, db, status, entry, stats);
@@ -103,7 +106,7 @@ export async function statusCreated(env: Bindings, statusId: number, stats: Fano
     await timed(stats, "d1Ms", recordDirectStatus(db, status.id));
     return "done";
   }
-  return addToFollowers(env, status, 0, stats);
+  return addToFollowers(env, status, 0, stats, rendered);
 }
 
 /** Mentioned local accounts: `mention` notifications, and the home feed for private and direct statuses. */
@@ -220,20 +223,34 @@ export function followerPageQuery(s: StatusRow, after: number, now: number): SQL
     ) f`;
 }
 
-/** Followers above `after`, page by page; hands the rest to a follow-up message past the budget. */
-export async function addToFollowers(env: Bindings, status: StatusRow, after: number, stats: FanoutStats): Promise<FanoutResult> {
+/**
+ * Followers above `after`, page by page; hands the rest to a follow-up message past the budget.
+ * Every page is streamed to the followers' sockets as soon as it is read (one call per socket
+ * shard), and the feed writes and notifications follow for the whole message.
+ */
+export async function addToFollowers(
+  env: Bindings,
+  status: StatusRow,
+  after: number,
+  stats: FanoutStats,
+  given?: MastodonStatus,
+): Promise<FanoutResult> {
   const db = envDb(env);
   const entry = entryOf(status);
+  const rendered = given ?? (await timed(stats, "d1Ms", renderForStreams(env, status.id)));
   // Mastodon sends `status` notifications for originals and self-replies, never for boosts.
   const notifies = status.reblog_of_id === null && replyToOther(status) === null;
+  const deliveries: Array<{ id: number; feeds: number[] }> = [];
+  const toNotify: number[] = [];
+  const streamed: Array<Promise<void>> = [];
   let cursor = after;
-  for (let page = 0; page < FOLLOWER_PAGES_PER_MESSAGE; page++) {
-    const now = Date.now();
-    const fetched = await timed(stats, "d1Ms", db.all<FollowerRow>(followerPageQuery(status, cursor, now)));
+  let more = true;
+  const now = Date.now();
+  for (let page = 0; page < FOLLOWER_PAGES_PER_MESSAGE && more; page++) {
+    const fetched = await timed(stats, "d1Ms", db.all<FollowerRow>(followerPageQuery(status, cursor, Date.now())));
     const rows = fetched.slice(0, FOLLOWER_PAGE);
     stats.followers += rows.length;
-    const deliveries: Array<{ id: number; feeds: number[] }> = [];
-    const toNotify: number[] = [];
+    const pageDeliveries: Array<{ id: number; feeds: number[] }> = [];
     for (const row of rows) {
       if (row.local !== 1 || row.filtered === 1) continue;
       const feeds = row.lists ? row.lists.split(",").map(Number) : [];
@@ -241,20 +258,25 @@ export async function addToFollowers(env: Bindings, status: StatusRow, after: nu
         feeds.unshift(HOME_FEED);
         if (notifies && row.notify === 1) toNotify.push(row.id);
       }
-      if (feeds.length > 0) deliveries.push({ id: row.id, feeds });
+      if (feeds.length > 0) pageDeliveries.push({ id: row.id, feeds });
     }
-    stats.feeds += deliveries.length;
-    await timed(
-      stats,
-      "hubMs",
-      runBounded(deliveries, HUB_CONCURRENCY, (d) => accountHub(env, d.id).addToFeeds(entry, d.feeds)),
-    );
-    for (const id of toNotify) {
-      await notify(db, { recipientId: id, fromAccountId: status.account_id, type: "status", statusId: status.id, now });
-    }
-    if (fetched.length <= FOLLOWER_PAGE) return "done";
-    cursor = (rows[rows.length - 1] as FollowerRow).id;
+    // streamToFeeds settles every shard call itself: it never rejects.
+    if (rendered && pageDeliveries.length > 0) streamed.push(streamToFeeds(env, rendered, pageDeliveries));
+    deliveries.push(...pageDeliveries);
+    more = fetched.length > FOLLOWER_PAGE;
+    if (more) cursor = (rows[rows.length - 1] as FollowerRow).id;
   }
+  await Promise.all(streamed);
+  stats.feeds += deliveries.length;
+  await timed(
+    stats,
+    "hubMs",
+    runBounded(deliveries, HUB_CONCURRENCY, (d) => accountHub(env, d.id).addToFeeds(entry, d.feeds, rendered === undefined)),
+  );
+  for (const id of toNotify) {
+    await notify(db, { recipientId: id, fromAccountId: status.account_id, type: "status", statusId: status.id, now });
+  }
+  if (!more) return "done";
   await enqueueFanout(env.FANOUT, {
     type: "status.followers",
     v: 1,

@@ -12,22 +12,19 @@
  * - relations (blocks both ways, follows, mentions of the viewer, domain blocks) are probed only for
  *   what the visibility rules need, and not at all for feeds whose fanout already applied them.
  */
-import { and, eq, type SQL, sql } from "drizzle-orm";
+import { eq, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 import {
   accountDomainBlocks,
   accounts,
-  bookmarks,
-  conversationMutes,
-  favourites,
+  mediaAttachments,
   mentions,
   oauthApplications,
   polls,
   pollVotes,
   type Status,
   statuses,
-  statusPins,
   statusTags,
   tags,
   users,
@@ -63,14 +60,23 @@ export async function loadStatusRows(db: Db, ids: readonly number[]): Promise<Ma
   return out;
 }
 
-/** `column BETWEEN lo AND hi OR column IN (outliers)`: one range over the page plus seeks for the rest. */
-function spanOf(column: SQL, primary: readonly number[], extra: readonly number[]): SQL {
+/**
+ * The viewer's rows of a flag table for the page: one index range over the page's id span, plus
+ * exact seeks for ids outside it (boosted originals), as separate arms of a UNION ALL. Written as
+ * one `BETWEEN … OR IN (…)` condition, SQLite walks every row the viewer has in the table instead.
+ */
+function flagRows(db: Db, select: SQL, owner: SQL, column: SQL, primary: readonly number[], extra: readonly number[]) {
   const lo = Math.min(...primary);
   const hi = Math.max(...primary);
   const outside = extra.filter((id) => id < lo || id > hi);
-  const range = sql`${column} BETWEEN ${lo} AND ${hi}`;
-  return outside.length === 0 ? range : sql`(${range} OR ${column} IN ${inList(outside)})`;
+  const range = sql`${select} WHERE ${owner} AND ${column} BETWEEN ${lo} AND ${hi}`;
+  return allInBatch<{ id: number }>(
+    db,
+    outside.length === 0 ? range : sql`${range} UNION ALL ${select} WHERE ${owner} AND ${column} IN ${inList(outside)}`,
+  );
 }
+
+const NO_ROWS = sql`SELECT 0 AS id WHERE 0`;
 
 export interface PageContext {
   viewerId: number | null;
@@ -117,6 +123,12 @@ export async function loadPageExtras(db: Db, ctx: PageContext) {
     .select()
     .from(polls)
     .where(withPolls.length > 0 ? sql`${polls.statusId} IN ${inList(withPolls)}` : sql`0`);
+  const withMedia = all.filter((s) => s.mediaCount > 0).map((s) => s.id);
+  const mediaQuery = db
+    .select()
+    .from(mediaAttachments)
+    .where(withMedia.length > 0 ? sql`${mediaAttachments.statusId} IN ${inList(withMedia)}` : sql`0`)
+    .orderBy(mediaAttachments.statusId, mediaAttachments.position, mediaAttachments.id);
   const appsQuery = db
     .select({ id: oauthApplications.id, name: oauthApplications.name, website: oauthApplications.website })
     .from(oauthApplications)
@@ -124,34 +136,22 @@ export async function loadPageExtras(db: Db, ctx: PageContext) {
 
   const someone = v !== null && primary.length > 0;
   const viewer = v ?? 0;
-  const favs = db
-    .select({ id: favourites.statusId })
-    .from(favourites)
-    .where(someone ? and(eq(favourites.accountId, viewer), spanOf(sql`${favourites.statusId}`, primary, originals)) : sql`0`);
-  const marks = db
-    .select({ id: bookmarks.statusId })
-    .from(bookmarks)
-    .where(someone ? and(eq(bookmarks.accountId, viewer), spanOf(sql`${bookmarks.statusId}`, primary, originals)) : sql`0`);
-  const pins = db
-    .select({ id: statusPins.statusId })
-    .from(statusPins)
-    .where(someone ? and(eq(statusPins.accountId, viewer), spanOf(sql`${statusPins.statusId}`, primary, originals)) : sql`0`);
-  const boosts = db
-    .select({ id: statuses.reblogOfId })
-    .from(statuses)
-    .where(
-      someone
-        ? sql`${statuses.accountId} = ${viewer} AND ${statuses.reblogOfId} IS NOT NULL AND ${spanOf(sql`${statuses.reblogOfId}`, primary, originals)}`
-        : sql`0`,
-    );
-  const convMutes = db
-    .select({ id: conversationMutes.conversationId })
-    .from(conversationMutes)
-    .where(
-      someone && conversations.length > 0
-        ? and(eq(conversationMutes.accountId, viewer), spanOf(sql`${conversationMutes.conversationId}`, conversations, []))
-        : sql`0`,
-    );
+  const flag = (table: string, column: string, owner: string, ids: readonly number[], extra: readonly number[], where = sql``) =>
+    someone && ids.length > 0
+      ? flagRows(
+          db,
+          sql.raw(`SELECT ${column} AS id FROM ${table}`),
+          sql`${sql.raw(owner)} = ${viewer} ${where}`,
+          sql.raw(column),
+          ids,
+          extra,
+        )
+      : allInBatch<{ id: number }>(db, NO_ROWS);
+  const favs = flag("favourites", "status_id", "account_id", primary, originals);
+  const marks = flag("bookmarks", "status_id", "account_id", primary, originals);
+  const pins = flag("status_pins", "status_id", "account_id", primary, originals);
+  const boosts = flag("statuses", "reblog_of_id", "account_id", primary, originals, sql`AND reblog_of_id IS NOT NULL`);
+  const convMutes = flag("conversation_mutes", "conversation_id", "account_id", conversations, []);
   const votes = db
     .select({ pollId: pollVotes.pollId, choice: pollVotes.choice })
     .from(pollVotes)
@@ -208,6 +208,7 @@ export async function loadPageExtras(db: Db, ctx: PageContext) {
     f,
     m,
     d,
+    mediaRows,
   ] = await db.batch([
     authorsQuery,
     mentionsQuery,
@@ -224,6 +225,7 @@ export async function loadPageExtras(db: Db, ctx: PageContext) {
     following,
     mentioned,
     domains,
+    mediaQuery,
   ]);
   const relations: ViewerRelations = needRelations
     ? {
@@ -240,10 +242,11 @@ export async function loadPageExtras(db: Db, ctx: PageContext) {
     pollRows,
     appRows,
     voteRows,
+    mediaRows,
     relations,
     flags: {
       favourited: new Set(favRows.map((r) => r.id)),
-      reblogged: new Set(boostRows.flatMap((r) => (r.id === null ? [] : [r.id]))),
+      reblogged: new Set(boostRows.map((r) => r.id)),
       bookmarked: new Set(markRows.map((r) => r.id)),
       pinned: new Set(pinRows.map((r) => r.id)),
       muted: new Set(muteRows.map((r) => r.id)),

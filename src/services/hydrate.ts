@@ -6,10 +6,10 @@
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import type { Account, AccountRole, Poll, Status } from "../db/schema";
+import { serializeMediaAttachment } from "../entities/media-attachment";
 import { type MastodonStatus, type SerializeOptions, type StatusBundle, serializeStatus } from "../entities/status";
 import { attachEmojis } from "./custom-emoji-hydrate";
 import { loadPageExtras, loadStatusRows } from "./hydrate-load";
-import { loadMediaForStatuses } from "./media";
 import { attachCards } from "./preview-card-attach";
 import { isVisibleWithBoosted } from "./visibility";
 
@@ -50,6 +50,7 @@ export async function loadStatusBundles(
   const pollByStatus = new Map<number, Poll>(x.pollRows.map((p) => [p.statusId, p]));
   const appById = new Map(x.appRows.map((a) => [a.id, { name: a.name, website: a.website }]));
   const votesByPoll = groupBy(x.voteRows, (v) => v.pollId);
+  const mediaByStatus = groupBy(x.mediaRows, (m) => m.statusId ?? 0);
   const sets = x.flags;
 
   const bundle = (status: Status, reblog: StatusBundle | null): StatusBundle | undefined => {
@@ -76,6 +77,7 @@ export async function loadStatusBundles(
               muted: status.conversationId !== null && sets.muted.has(status.conversationId),
             },
       reblog,
+      ...(status.mediaCount > 0 ? { mediaRows: mediaByStatus.get(status.id) ?? [] } : {}),
     };
   };
 
@@ -120,7 +122,8 @@ export async function hydrateStatuses(
 ): Promise<MastodonStatus[]> {
   const bundles = await loadStatusBundles(db, viewerId, ids, options);
   const page = [...bundles.values()];
-  await Promise.all([attachMedia(db, config, page), attachCards(db, page), attachEmojis(db, config, page)]);
+  attachMedia(config, page);
+  await Promise.all([attachCards(db, page), attachEmojis(db, config, page)]);
   const now = options.now ?? Date.now();
   const out: MastodonStatus[] = [];
   for (const id of ids) {
@@ -130,16 +133,11 @@ export async function hydrateStatuses(
   return out;
 }
 
-/** One more query, only when a status on the page has media. */
-async function attachMedia(db: Db, config: Config, bundles: StatusBundle[]): Promise<void> {
-  const withMedia = [...bundles, ...bundles.flatMap((b) => (b.reblog ? [b.reblog] : []))].filter((b) => b.status.mediaCount > 0);
-  if (withMedia.length === 0) return;
-  const byStatus = await loadMediaForStatuses(
-    db,
-    config,
-    withMedia.map((b) => b.status.id),
-  );
-  for (const b of withMedia) b.media = byStatus.get(b.status.id) ?? [];
+/** Attachments came with the bundles' batch; they are serialized here, where the config is. */
+function attachMedia(config: Config, bundles: StatusBundle[]): void {
+  for (const b of [...bundles, ...bundles.flatMap((x) => (x.reblog ? [x.reblog] : []))]) {
+    if (b.mediaRows) b.media = b.mediaRows.map((row) => serializeMediaAttachment(config, row));
+  }
 }
 
 function groupBy<T>(rows: readonly T[], key: (row: T) => number): Map<number, T[]> {

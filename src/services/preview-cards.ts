@@ -16,6 +16,7 @@ import { type PreviewCard, previewCardStatuses, previewCards } from "../db/schem
 import type { Fetcher } from "../federation/fetch";
 import { newId } from "../ids";
 import { enqueueFanout } from "../queue/messages";
+import { valuesList } from "./hydrate-load";
 import { decodeEntities, fetchPageDetails } from "./preview-card-fetch";
 
 /** A URL fetched less than this long ago is not fetched again. */
@@ -152,9 +153,9 @@ export async function cardsFor(db: Db, statusIds: readonly number[]): Promise<Ma
   if (statusIds.length === 0) return out;
   const rows = await db
     .select({ statusId: previewCardStatuses.statusId, card: previewCards })
-    .from(previewCardStatuses)
-    .innerJoin(previewCards, eq(previewCards.id, previewCardStatuses.previewCardId))
-    .where(sql`${previewCardStatuses.statusId} IN (SELECT value FROM json_each(${JSON.stringify([...new Set(statusIds)])}))`);
+    .from(sql`${valuesList([...new Set(statusIds)])} AS wanted`)
+    .innerJoin(previewCardStatuses, sql`${previewCardStatuses.statusId} = wanted.column1`)
+    .innerJoin(previewCards, eq(previewCards.id, previewCardStatuses.previewCardId));
   for (const r of rows) if (r.card.title !== "") out.set(r.statusId, r.card);
   return out;
 }

@@ -19,11 +19,14 @@ export class AccountHub extends DurableObject<Bindings> {
     this.streaming = new AccountStreaming(ctx.storage.sql, env);
   }
 
-  /** A new status for home (0) and/or lists; returns the feeds it went into. */
-  async addToFeeds(entry: FeedEntry, feeds: number[]): Promise<number[]> {
+  /**
+   * A new status for home (0) and/or lists; returns the feeds it went into. `stream: false` when the
+   * caller has already sent `update` to the account's sockets (the follower fanout, per shard).
+   */
+  async addToFeeds(entry: FeedEntry, feeds: number[], stream = true): Promise<number[]> {
     const added = this.feeds.add(entry, feeds);
     // `update` on the user stream (home) and the list streams, the moment the status is in the feed.
-    if (added.length > 0) await this.streaming.send([{ t: "status", statusId: entry.statusId, feeds: added }]);
+    if (stream && added.length > 0) await this.streaming.send([{ t: "status", statusId: entry.statusId, feeds: added }]);
     return added;
   }
 

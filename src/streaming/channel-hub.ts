@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { MastodonStatus } from "../entities/status";
 import type { Bindings } from "../env";
 import type { AccountEvent, ChannelEvent } from "./shards";
 import { type ConnectInfo, SocketHub } from "./socket-hub";
@@ -57,6 +58,14 @@ export class ChannelHub extends DurableObject<Bindings> {
     const sockets = await this.hub.toAccount(accountId, events);
     if (sockets > 0) this.logFrames(this.hub.lastFrames, started);
     return sockets;
+  }
+
+  /** A status that entered these accounts' feeds (0 = home, list ids), from the FANOUT consumer. */
+  async toFeeds(status: MastodonStatus, targets: Array<{ id: number; feeds: number[] }>): Promise<number> {
+    const started = Date.now();
+    const frames = await this.hub.toFeeds(status, targets);
+    if (frames > 0) this.logFrames(frames, started);
+    return frames;
   }
 
   /** Events for public and hashtag subscribers (and announcements for `user` ones). */

@@ -6,36 +6,20 @@
  * status; a delete goes to channel subscribers (clients drop ids they never showed).
  */
 import { sql } from "drizzle-orm";
+import { loadConfig } from "../config";
 import { type Db, envDb } from "../db/client";
+import type { MastodonStatus } from "../entities/status";
 import type { Bindings } from "../env";
 import { accountHub, runBounded } from "../services/feeds";
-import { type ChannelEvent, toAllShards } from "./shards";
+import { hydrateStatuses } from "../services/hydrate";
+import { type ChannelEvent, shardOf, shardStub, toAllShards } from "./shards";
 
 /** AccountHubs told about one edit at most (an author's first local followers); see docs. */
 export const EDIT_FOLLOWERS_MAX = 1000;
 
-interface ChannelRow {
-  id: number;
-  account_id: number;
-  visibility: string;
-  local: number;
-  media_count: number;
-  reblog_of_id: number | null;
-  in_reply_to_account_id: number | null;
-  tags: string;
-}
-
-async function loadChannelRow(db: Db, statusId: number): Promise<ChannelRow | undefined> {
-  const rows = await db.all<ChannelRow>(sql`
-    SELECT s.id, s.account_id, s.visibility, s.local, s.media_count, s.reblog_of_id, s.in_reply_to_account_id,
-      (SELECT json_group_array(t.name) FROM status_tags st JOIN tags t ON t.id = st.tag_id WHERE st.status_id = s.id) AS tags
-    FROM statuses s WHERE s.id = ${statusId}`);
-  return rows[0];
-}
-
 /** The channels a status belongs to: public ones unless it replies to someone else, and its hashtags. */
 export function channelKeys(
-  row: Pick<ChannelRow, "account_id" | "local" | "media_count" | "in_reply_to_account_id">,
+  row: { account_id: number; local: number; media_count: number; in_reply_to_account_id: number | null },
   tags: string[],
 ): string[] {
   const local = row.local === 1;
@@ -52,23 +36,93 @@ export function channelKeys(
   return keys;
 }
 
-async function publishToChannels(env: Bindings, statusId: number, edit: boolean): Promise<void> {
-  const row = await loadChannelRow(envDb(env), statusId);
-  if (row?.visibility !== "public" || row.reblog_of_id !== null) return;
-  const keys = channelKeys(row, JSON.parse(row.tags) as string[]);
+/**
+ * The status as every stream renders it before the viewer's own fields and filters: hydrated once
+ * per FANOUT message and handed to the shards, which then need no D1 read to send it.
+ */
+export async function renderForStreams(env: Bindings, statusId: number): Promise<MastodonStatus | undefined> {
+  const [status] = await hydrateStatuses(envDb(env), loadConfig(env), null, [statusId], { skipVisibility: true });
+  return status;
+}
+
+/** Beyond this many excluded accounts, shards check their own viewers instead (see publicExclusions). */
+export const EXCLUSIONS_MAX = 2000;
+
+/**
+ * The accounts that must not get `status` on public and hashtag streams: they block the author or a
+ * mentioned account, the author blocks them, they mute the author or a mentioned account, or they
+ * block the author's domain (Mastodon's streaming server checks the same per event). One query for
+ * all shards; null when there are more than EXCLUSIONS_MAX, and each shard asks about its viewers.
+ */
+export async function publicExclusions(db: Db, status: MastodonStatus, now = Date.now()): Promise<number[] | null> {
+  const author = Number(status.account.id);
+  const targets = sql.join(
+    [author, ...status.mentions.map((m) => Number(m.id))].map((id) => sql`${id}`),
+    sql`, `,
+  );
+  const domain = status.account.acct.includes("@") ? (status.account.acct.split("@")[1] ?? null) : null;
+  const domainArm = domain === null ? sql`` : sql`UNION SELECT account_id FROM account_domain_blocks WHERE domain = ${domain}`;
+  const rows = await db.all<{ id: number }>(sql`
+    SELECT account_id AS id FROM blocks WHERE target_account_id IN (${targets})
+    UNION SELECT target_account_id FROM blocks WHERE account_id = ${author}
+    UNION SELECT account_id FROM mutes WHERE target_account_id IN (${targets}) AND (expires_at IS NULL OR expires_at > ${now})
+    ${domainArm}
+    LIMIT ${EXCLUSIONS_MAX + 1}`);
+  return rows.length > EXCLUSIONS_MAX ? null : rows.map((r) => Number(r.id));
+}
+
+async function publishToChannels(env: Bindings, status: MastodonStatus, edit: boolean): Promise<void> {
+  if (status.visibility !== "public" || status.reblog !== null) return;
+  const keys = channelKeys(
+    {
+      account_id: Number(status.account.id),
+      local: status.account.acct.includes("@") ? 0 : 1,
+      media_count: status.media_attachments.length,
+      in_reply_to_account_id: status.in_reply_to_account_id === null ? null : Number(status.in_reply_to_account_id),
+    },
+    status.tags.map((t) => t.name),
+  );
   if (keys.length === 0) return;
-  const event: ChannelEvent = edit ? { t: "status", statusId, keys, edit: true } : { t: "status", statusId, keys };
+  const excluded = await publicExclusions(envDb(env), status);
+  const statusId = Number(status.id);
+  const event: ChannelEvent = edit
+    ? { t: "status", statusId, keys, status, excluded, edit: true }
+    : { t: "status", statusId, keys, status, excluded };
   await toAllShards(env, event);
 }
 
 /** A new status: the public and hashtag channels (when it is public and not a boost). */
-export async function publishNewStatus(env: Bindings, statusId: number): Promise<void> {
-  await publishToChannels(env, statusId, false);
+export async function publishNewStatus(env: Bindings, status: MastodonStatus): Promise<void> {
+  await publishToChannels(env, status, false);
+}
+
+/**
+ * A status entered these local followers' home (0) and list feeds: `update` to their user and list
+ * streams, one call per socket shard for a whole page of followers (instead of one per follower
+ * through their AccountHubs), made before the feed writes so that sockets hear it first.
+ */
+export async function streamToFeeds(
+  env: Bindings,
+  status: MastodonStatus,
+  targets: ReadonlyArray<{ id: number; feeds: number[] }>,
+): Promise<void> {
+  const byShard = new Map<number, Array<{ id: number; feeds: number[] }>>();
+  for (const t of targets) {
+    const shard = shardOf(t.id);
+    const list = byShard.get(shard);
+    if (list) list.push(t);
+    else byShard.set(shard, [t]);
+  }
+  const calls = [...byShard].map(([shard, list]) => shardStub(env, shard).toFeeds(status, list));
+  const results = await Promise.allSettled(calls);
+  for (const r of results) if (r.status === "rejected") console.error("streaming: feed delivery failed", r.reason);
 }
 
 /** An edit: `status.update` to the channels and to the local feeds holding the status. */
 export async function publishEdit(env: Bindings, statusId: number): Promise<void> {
-  await publishToChannels(env, statusId, true);
+  const status = await renderForStreams(env, statusId);
+  if (!status) return;
+  await publishToChannels(env, status, true);
   const db = envDb(env);
   const local = await db.all<{ id: number }>(sql`
     SELECT u.account_id AS id FROM statuses s JOIN users u ON u.account_id = s.account_id WHERE s.id = ${statusId}

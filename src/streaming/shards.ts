@@ -8,6 +8,7 @@
  * account event one call to its shard. See docs/architecture.md "Streaming" for why not one DO per
  * channel or per account.
  */
+import type { MastodonStatus } from "../entities/status";
 import type { Bindings } from "../env";
 import type { ChannelHub } from "./channel-hub";
 import type { EventName, StreamName } from "./protocol";
@@ -45,8 +46,18 @@ export type AccountEvent =
 
 /** Events for channel (public and hashtag) subscribers, sent to every shard. */
 export type ChannelEvent =
-  /** `keys`: the channels the status belongs to (`public`, `public:local`, `hashtag:<name>`...). */
-  | { t: "status"; statusId: number; keys: string[]; edit?: boolean }
+  /**
+   * `keys`: the channels the status belongs to (`public`, `public:local`, `hashtag:<name>`...);
+   * `status`: its rendering without a viewer; `excluded`: accounts that may not get it (null: ask D1).
+   */
+  | {
+      t: "status";
+      statusId: number;
+      keys: string[];
+      status?: MastodonStatus;
+      excluded?: number[] | null;
+      edit?: boolean;
+    }
   | { t: "delete"; statusId: number }
   /** To every socket with a `user` subscription (Mastodon sends announcements on `timeline:<id>`). */
   | { t: "announcement"; event: EventName; payload?: string };

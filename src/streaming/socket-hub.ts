@@ -13,6 +13,7 @@ import { accountHub } from "../services/feeds";
 import type { ActiveFilters } from "../services/filters";
 import { hydrateStatuses } from "../services/hydrate";
 import { getNotification } from "../services/notification-list";
+import { closeRevoked } from "./keepalive";
 import {
   ERRORS,
   type EventName,
@@ -201,19 +202,7 @@ export class SocketHub {
   async alarm(): Promise<void> {
     const sockets = this.ctx.getWebSockets();
     if (sockets.length === 0) return;
-    const tokenIds = [...new Set(sockets.flatMap((ws) => this.state(ws).k ?? []))];
-    if (tokenIds.length > 0) {
-      const live = await this.env.DB.prepare(
-        "SELECT id FROM oauth_access_tokens WHERE id IN (SELECT value FROM json_each(?)) AND revoked_at IS NULL",
-      )
-        .bind(JSON.stringify(tokenIds))
-        .all<{ id: number }>();
-      const ok = new Set(live.results.map((r) => r.id));
-      for (const ws of sockets) {
-        const k = this.state(ws).k;
-        if (k !== null && !ok.has(k)) ws.close(1008, "Token revoked");
-      }
-    }
+    await closeRevoked(this.env.DB, sockets, (ws) => this.state(ws).k);
     await this.ctx.storage.setAlarm(Date.now() + KEEPALIVE_MS);
   }
 
@@ -221,13 +210,16 @@ export class SocketHub {
   // Delivery
   // ------------------------------------------------------------------------------------------
 
-  /** The status as rendered for everyone (no viewer), cached per shard; `fresh` after an edit. */
-  private async status(id: number, fresh = false): Promise<MastodonStatus | undefined> {
-    if (!fresh) {
+  /**
+   * The status as rendered for everyone (no viewer), cached per shard; `fresh` after an edit;
+   * `given` when the FANOUT consumer sent the rendering along.
+   */
+  private async status(id: number, fresh = false, given?: MastodonStatus): Promise<MastodonStatus | undefined> {
+    if (!fresh && !given) {
       const cached = this.statuses.get(id);
       if (cached) return cached;
     }
-    const [status] = await hydrateStatuses(this.db(), this.config(), null, [id], { skipVisibility: true });
+    const status = given ?? (await hydrateStatuses(this.db(), this.config(), null, [id], { skipVisibility: true }))[0];
     if (!status) return undefined;
     this.statuses.set(id, status);
     if (this.statuses.size > STATUS_CACHE) {
@@ -308,6 +300,33 @@ export class SocketHub {
     return sockets.length;
   }
 
+  /**
+   * `update` (home → user stream, list ids → list streams) for those of `targets` with sockets here.
+   * The fanout applied blocks, mutes and the home rules; the viewers' keyword filters apply here.
+   */
+  async toFeeds(status: MastodonStatus, targets: ReadonlyArray<{ id: number; feeds: number[] }>): Promise<number> {
+    const online = targets.filter((t) => this.ctx.getWebSockets(`a:${t.id}`).length > 0);
+    if (online.length === 0) return 0;
+    const base = (await this.status(Number(status.id), false, status)) as MastodonStatus;
+    const filters = await this.viewerFilters(online.map((t) => t.id));
+    let sent = 0;
+    for (const t of online) {
+      const shown = forViewer(base, t.id, filters.get(t.id), "home");
+      if (!shown) continue;
+      const payload = JSON.stringify(shown);
+      const lists = new Set(t.feeds.map(String));
+      const home = t.feeds.includes(0);
+      for (const ws of this.ctx.getWebSockets(`a:${t.id}`)) {
+        for (const sub of this.state(ws).subs) {
+          if (!((home && sub.stream === "user") || (sub.stream === "list" && lists.has(sub.list ?? "")))) continue;
+          send(ws, eventFrame(wireStream(sub), "update", payload));
+          sent += 1;
+        }
+      }
+    }
+    return sent;
+  }
+
   /** Frames for channel subscribers; returns how many frames were sent. */
   async toChannels(event: ChannelEvent): Promise<number> {
     if (event.t === "delete") {
@@ -321,12 +340,15 @@ export class SocketHub {
     const sockets = new Set<WebSocket>();
     for (const key of keys) for (const ws of index.get(key) ?? []) sockets.add(ws);
     if (sockets.size === 0) return 0;
-    const base = await this.status(event.statusId, event.edit === true);
+    const base = await this.status(event.statusId, event.edit === true, event.status);
     if (!base) return 0;
     const states = new Map<WebSocket, SocketState>();
     for (const ws of sockets) states.set(ws, this.state(ws));
     const viewers = [...new Set([...states.values()].flatMap((s) => s.a ?? []))];
-    const [excluded, filters] = await Promise.all([excludedViewers(this.db(), viewers, base), this.viewerFilters(viewers)]);
+    const [excluded, filters] = await Promise.all([
+      event.excluded ? new Set(event.excluded) : excludedViewers(this.db(), viewers, base),
+      this.viewerFilters(viewers),
+    ]);
     const payloads = new Map<number | null, string | null>();
     const payloadFor = (viewer: number | null): string | null => {
       if (!payloads.has(viewer)) {

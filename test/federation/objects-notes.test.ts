@@ -169,6 +169,8 @@ describe("status objects", { timeout: 30_000 }, () => {
         Date.now(),
       )
       .run();
+    // Attaching media sets the status's counter in the same batch; hydration reads media by it.
+    await env.DB.prepare("UPDATE statuses SET media_count = 1 WHERE id = ?").bind(id).run();
     const note = await (await getJson(`/users/${name}/statuses/${id}`)).json<Json>();
     expect(note.attachment).toEqual([
       {

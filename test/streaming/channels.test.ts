@@ -5,8 +5,10 @@
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { createDb } from "../../src/db/client";
 import type { ChannelHub } from "../../src/streaming/channel-hub";
-import { accountShard } from "../../src/streaming/shards";
+import { publicExclusions, renderForStreams } from "../../src/streaming/publish";
+import { accountShard, toAllShards } from "../../src/streaming/shards";
 import { SocketHub } from "../../src/streaming/socket-hub";
 import { relate, users } from "../feeds/helpers";
 import { api } from "../helpers/fixtures";
@@ -75,6 +77,34 @@ describe("public and hashtag streams", { timeout: 30_000 }, () => {
     expect(idOf(seen)).toBe(id);
     expect(seen.stream).toEqual(["public:local"]);
     for (const s of [blocked, muted, filtered]) await expectNone(s, (f) => f.event === "update", 300);
+    for (const s of sockets) s.close();
+  });
+
+  it("check viewers in the shard when the fanout sends no exclusion list, and list every excluded kind", async () => {
+    const [author, blocker, muter, blockedByAuthor, bystander] = await users(5);
+    if (!author || !blocker || !muter || !blockedByAuthor || !bystander) throw new Error("users");
+    await relate(blocker, author.account.id, "block");
+    await relate(muter, author.account.id, "mute");
+    await relate(author, blockedByAuthor.account.id, "block");
+    const sockets = await Promise.all(
+      [blocker, muter, blockedByAuthor, bystander].map((u) => connected("stream=public:local", { token: u.token })),
+    );
+    for (const s of sockets) await s.barrier();
+    const posted = await api(`/api/v1/statuses`, { token: author.token, json: { status: "shard-side checks" } });
+    const id = ((await posted.json()) as { id: string }).id;
+    const open = sockets[3] as (typeof sockets)[0];
+    await open.waitFor((f) => f.event === "update" && idOf(f) === id);
+
+    const status = await renderForStreams(env, Number(id));
+    if (!status) throw new Error("rendered");
+    const excluded = await publicExclusions(createDb(env.DB), status);
+    expect(new Set(excluded)).toEqual(new Set([blocker.account.id, muter.account.id, blockedByAuthor.account.id]));
+
+    // The event as the fanout sends it when the list would be too long: the shards ask D1 themselves.
+    await toAllShards(env, { t: "status", statusId: Number(id), keys: ["public:local"], status, excluded: null, edit: true });
+    const edited = await open.waitFor((f) => f.event === "status.update");
+    expect(idOf(edited)).toBe(id);
+    for (const s of sockets.slice(0, 3)) await expectNone(s, (f) => f.event === "update" || f.event === "status.update", 300);
     for (const s of sockets) s.close();
   });
 

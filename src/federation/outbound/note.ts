@@ -7,7 +7,7 @@
 import { sql } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { Db } from "../../db/client";
-import { type Account, type MediaAttachment, mediaAttachments, type Poll, type Status } from "../../db/schema";
+import type { Account, MediaAttachment, Poll, Status } from "../../db/schema";
 import { localStatusUri, localStatusUrl, type StatusBundle } from "../../entities/status";
 import { type EmojiTag, emojiTagsFor, emojiTagsIn } from "../../services/custom-emojis";
 import { loadStatusBundles } from "../../services/hydrate";
@@ -100,13 +100,8 @@ export async function loadNoteSources(db: Db, config: Config, ids: readonly numb
   const bundles = await loadStatusBundles(db, null, ids, { skipVisibility: true });
   const local = [...bundles.values()].filter((b) => b.account.domain === null);
   if (local.length === 0) return out;
-  const idSet = JSON.stringify(local.map((b) => b.status.id));
+  const _idSet = JSON.stringify(local.map((b) => b.status.id));
   const parentSet = JSON.stringify(local.flatMap((b) => (b.status.inReplyToId === null ? [] : [b.status.inReplyToId])));
-  const media = await db
-    .select()
-    .from(mediaAttachments)
-    .where(sql`${mediaAttachments.statusId} IN (SELECT value FROM json_each(${idSet}))`)
-    .orderBy(mediaAttachments.statusId, mediaAttachments.position);
   const parents = await db.all<{ id: number; uri: string | null; reblog_of_id: number | null; username: string }>(sql`
     SELECT s.id, s.uri, s.reblog_of_id, a.username FROM statuses s JOIN accounts a ON a.id = s.account_id
     WHERE s.id IN (SELECT value FROM json_each(${parentSet}))`);
@@ -123,7 +118,7 @@ export async function loadNoteSources(db: Db, config: Config, ids: readonly numb
     const { status } = bundle;
     out.set(status.id, {
       bundle,
-      media: media.filter((m) => m.statusId === status.id),
+      media: bundle.mediaRows ?? [],
       inReplyToUri: status.inReplyToId === null ? null : (parentUri.get(status.inReplyToId) ?? null),
       emojiTags: emojiTagsIn(emoji, [status.content, status.spoilerText]),
     });
