@@ -20,8 +20,13 @@ export const DEFAULT_POSTS = 10;
 export async function runStreamingBenches(server: Server, counts = DEFAULT_SOCKETS, posts = DEFAULT_POSTS): Promise<void> {
   for (const sockets of counts) {
     console.log(`(c) streaming: ${sockets} sockets on public:local and their user streams, ${posts} posts by star`);
-    const result = await runStreaming(server, sockets, posts);
-    printTable(`(c) streaming, ${sockets} sockets (${posts} posts, each reaching every socket twice)`, streamingRows(result));
+    try {
+      const result = await runStreaming(server, sockets, posts);
+      printTable(`(c) streaming, ${sockets} sockets (${posts} posts, each reaching every socket twice)`, streamingRows(result));
+    } catch (err) {
+      // Local limits (open files in workerd, above all) end a large case; the others still report.
+      console.log(`(c) streaming, ${sockets} sockets: not measured: ${(err as Error).message}`);
+    }
   }
 }
 

@@ -21,7 +21,7 @@ import {
   timed,
 } from "./fanout-common";
 import { fanOutToTagFollowers } from "./fanout-tags";
-import { enqueueFanout } from "./messages";
+import { enqueueFanout, type FanoutMessage } from "./messages";
 
 export interface StatusRow {
   id: number;
@@ -86,27 +86,33 @@ function replyToOther(s: StatusRow): number | null {
   return s.in_reply_to_account_id !== null && s.in_reply_to_account_id !== s.account_id ? s.in_reply_to_account_id : null;
 }
 
-export async function statusCreated(env: Bindings, statusId: number, stats: FanoutStats): Promise<FanoutResult> {
+export async function statusCreated(
+  env: Bindings,
+  message: Extract<FanoutMessage, { type: "status.created" }>,
+  stats: FanoutStats,
+): Promise<FanoutResult> {
   const db = envDb(env);
-  const status = await timed(stats, "d1Ms", loadStatus(db, statusId));
+  const status = await timed(stats, "d1Ms", loadStatus(db, message.statusId));
   // Deleted before the fanout ran, or the author was suspended meanwhile: nobody should get it.
   if (!status || status.author_suspended !== null) return "done";
   if (status.reblog_of_id !== null && status.reblog_author_id === null) return "done";
   const entry = entryOf(status);
 
-  // Open sockets first (the latency people see), then remote servers, then the local feeds. The
-  // status is rendered once here for every socket shard.
-  const rendered = await timed(stats, "d1Ms", renderForStreams(env, status.id));
-  if (rendered) await publishNewStatus(env, rendered);
+  // Open sockets first (the latency people see): the channels (unless the posting request sent it
+  // there already), then the followers' user and list streams page by page; then remote servers,
+  // mentions and the local feeds. The status is rendered once, here or by the producer.
+  const rendered = message.rendered ?? (await timed(stats, "d1Ms", renderForStreams(env, status.id)));
+  if (rendered && message.channelsSent !== true) await publishNewStatus(env, rendered);
+  const followers = status.visibility === "direct" ? undefined : await readFollowers(env, status, 0, stats, rendered);
   if (status.author_local === 1) await accountHub(env, status.account_id).addToFeeds(entry, [HOME_FEED]);
-  if (status.author_local === 1) await deliverStatusCreated(env, statusId);
+  if (status.author_local === 1) await deliverStatusCreated(env, status.id);
   if (status.mention_count > 0 && status.reblog_of_id === null) await fanOutToMentioned(env, db, status, entry);
   await fanOutToTagFollowers(env, db, status, entry, stats);
-  if (status.visibility === "direct") {
+  if (!followers) {
     await timed(stats, "d1Ms", recordDirectStatus(db, status.id));
     return "done";
   }
-  return addToFollowers(env, status, 0, stats, rendered);
+  return writeFollowers(env, status, followers, stats, rendered !== undefined);
 }
 
 /** Mentioned local accounts: `mention` notifications, and the home feed for private and direct statuses. */
@@ -223,30 +229,33 @@ export function followerPageQuery(s: StatusRow, after: number, now: number): SQL
     ) f`;
 }
 
+/** What one message learnt about its followers: whose feeds get the status, who is notified, what is left. */
+interface FollowerPass {
+  deliveries: Array<{ id: number; feeds: number[] }>;
+  toNotify: number[];
+  /** The account id to continue after, when followers remain past this message's budget. */
+  continueAfter: number | null;
+}
+
 /**
- * Followers above `after`, page by page; hands the rest to a follow-up message past the budget.
- * Every page is streamed to the followers' sockets as soon as it is read (one call per socket
- * shard), and the feed writes and notifications follow for the whole message.
+ * Reads up to FOLLOWER_PAGES_PER_MESSAGE pages of followers above `after` with Mastodon's home and
+ * list rules applied in SQL, streaming each page to the followers' sockets as soon as it is read
+ * (one call per socket shard); the feed writes come after, in writeFollowers.
  */
-export async function addToFollowers(
+async function readFollowers(
   env: Bindings,
   status: StatusRow,
   after: number,
   stats: FanoutStats,
-  given?: MastodonStatus,
-): Promise<FanoutResult> {
+  rendered: MastodonStatus | undefined,
+): Promise<FollowerPass> {
   const db = envDb(env);
-  const entry = entryOf(status);
-  const rendered = given ?? (await timed(stats, "d1Ms", renderForStreams(env, status.id)));
   // Mastodon sends `status` notifications for originals and self-replies, never for boosts.
   const notifies = status.reblog_of_id === null && replyToOther(status) === null;
-  const deliveries: Array<{ id: number; feeds: number[] }> = [];
-  const toNotify: number[] = [];
+  const pass: FollowerPass = { deliveries: [], toNotify: [], continueAfter: null };
   const streamed: Array<Promise<void>> = [];
   let cursor = after;
-  let more = true;
-  const now = Date.now();
-  for (let page = 0; page < FOLLOWER_PAGES_PER_MESSAGE && more; page++) {
+  for (let page = 0; page < FOLLOWER_PAGES_PER_MESSAGE; page++) {
     const fetched = await timed(stats, "d1Ms", db.all<FollowerRow>(followerPageQuery(status, cursor, Date.now())));
     const rows = fetched.slice(0, FOLLOWER_PAGE);
     stats.followers += rows.length;
@@ -256,27 +265,42 @@ export async function addToFollowers(
       const feeds = row.lists ? row.lists.split(",").map(Number) : [];
       if (row.home === 1) {
         feeds.unshift(HOME_FEED);
-        if (notifies && row.notify === 1) toNotify.push(row.id);
+        if (notifies && row.notify === 1) pass.toNotify.push(row.id);
       }
       if (feeds.length > 0) pageDeliveries.push({ id: row.id, feeds });
     }
     // streamToFeeds settles every shard call itself: it never rejects.
     if (rendered && pageDeliveries.length > 0) streamed.push(streamToFeeds(env, rendered, pageDeliveries));
-    deliveries.push(...pageDeliveries);
-    more = fetched.length > FOLLOWER_PAGE;
-    if (more) cursor = (rows[rows.length - 1] as FollowerRow).id;
+    pass.deliveries.push(...pageDeliveries);
+    if (fetched.length <= FOLLOWER_PAGE) break;
+    cursor = (rows[rows.length - 1] as FollowerRow).id;
+    if (page === FOLLOWER_PAGES_PER_MESSAGE - 1) pass.continueAfter = cursor;
   }
   await Promise.all(streamed);
-  stats.feeds += deliveries.length;
+  return pass;
+}
+
+/** The feed writes and `status` notifications of a pass; hands what is left to a follow-up message. */
+async function writeFollowers(
+  env: Bindings,
+  status: StatusRow,
+  pass: FollowerPass,
+  stats: FanoutStats,
+  streamed: boolean,
+): Promise<FanoutResult> {
+  const db = envDb(env);
+  const entry = entryOf(status);
+  stats.feeds += pass.deliveries.length;
   await timed(
     stats,
     "hubMs",
-    runBounded(deliveries, HUB_CONCURRENCY, (d) => accountHub(env, d.id).addToFeeds(entry, d.feeds, rendered === undefined)),
+    runBounded(pass.deliveries, HUB_CONCURRENCY, (d) => accountHub(env, d.id).addToFeeds(entry, d.feeds, !streamed)),
   );
-  for (const id of toNotify) {
+  const now = Date.now();
+  for (const id of pass.toNotify) {
     await notify(db, { recipientId: id, fromAccountId: status.account_id, type: "status", statusId: status.id, now });
   }
-  if (!more) return "done";
+  if (pass.continueAfter === null) return "done";
   await enqueueFanout(env.FANOUT, {
     type: "status.followers",
     v: 1,
@@ -284,7 +308,14 @@ export async function addToFollowers(
     statusId: status.id,
     accountId: status.account_id,
     reblogOfId: status.reblog_of_id,
-    afterAccountId: cursor,
+    afterAccountId: pass.continueAfter,
   });
   return "continued";
+}
+
+/** Followers above `after` (a `status.followers` follow-up): stream, then write, then hand on the rest. */
+export async function addToFollowers(env: Bindings, status: StatusRow, after: number, stats: FanoutStats): Promise<FanoutResult> {
+  const rendered = await timed(stats, "d1Ms", renderForStreams(env, status.id));
+  const pass = await readFollowers(env, status, after, stats, rendered);
+  return writeFollowers(env, status, pass, stats, rendered !== undefined);
 }

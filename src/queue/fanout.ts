@@ -38,7 +38,7 @@ export async function handleFanout(env: Bindings, message: FanoutMessage, stats 
     case "status.created":
       // First, so a failing fanout step does not hold the preview back (a retry's duplicate is a no-op).
       await requestCard(env, message.statusId);
-      return statusCreated(env, message.statusId, stats);
+      return statusCreated(env, message, stats);
     case "status.card":
       await statusCard(env, message.statusId);
       return "done";

@@ -3,10 +3,15 @@
  * consumer deployed before or after a producer can tell what it holds. Keys and secrets never travel
  * in messages; consumers load them from D1.
  */
+import type { MastodonStatus } from "../entities/status";
 
 /** FANOUT: what happened to a status, for home feeds, lists, notifications and (later) streaming/delivery. */
 export type FanoutMessage =
-  | { type: "status.created"; v: 1; statusId: number }
+  /**
+   * `rendered`: the status as streams show it (no viewer), when the producer had it at hand;
+   * `channelsSent`: the producer already sent it to the public and hashtag channels.
+   */
+  | { type: "status.created"; v: 1; statusId: number; rendered?: MastodonStatus; channelsSent?: boolean }
   | { type: "status.updated"; v: 1; statusId: number }
   | { type: "status.deleted"; v: 1; statusId: number; accountId: number; reblogOfId: number | null }
   /**

@@ -91,9 +91,16 @@ async function publishToChannels(env: Bindings, status: MastodonStatus, edit: bo
   await toAllShards(env, event);
 }
 
-/** A new status: the public and hashtag channels (when it is public and not a boost). */
+/**
+ * A new status: the public and hashtag channels (when it is public and not a boost). Best effort, as
+ * all streaming: a failure is logged, never thrown (the posting request calls it in `waitUntil`).
+ */
 export async function publishNewStatus(env: Bindings, status: MastodonStatus): Promise<void> {
-  await publishToChannels(env, status, false);
+  try {
+    await publishToChannels(env, status, false);
+  } catch (err) {
+    console.error(`streaming: status ${status.id} not sent to channels`, err);
+  }
 }
 
 /**

@@ -12,10 +12,11 @@ import type { Db } from "../../db/client";
 import { type Account, oauthApplications, type Poll, polls, type Status, statuses, type User } from "../../db/schema";
 import { serializeMediaAttachment } from "../../entities/media-attachment";
 import type { ScheduledParams } from "../../entities/scheduled-status";
-import { type MastodonStatus, serializeStatus } from "../../entities/status";
+import { type MastodonStatus, type StatusBundle, serializeStatus } from "../../entities/status";
 import { ApiError } from "../../errors";
 import { newId, parseId } from "../../ids";
 import { enqueueFanout } from "../../queue/messages";
+import { attachEmojis } from "../custom-emoji-hydrate";
 import { claimMediaForStatus } from "../media";
 import { loadVisibleStatuses } from "../visibility";
 import {
@@ -40,6 +41,11 @@ export interface PostEnv {
   fanout: Queue;
   /** DELIVERY producer: interactions with remote statuses federate through it (src/federation/outbound). */
   delivery?: Queue | undefined;
+  /**
+   * Called once a new status is committed, with its rendering for streams (no viewer): the route
+   * sends it to the public and hashtag channels in `waitUntil`, and the FANOUT consumer then skips them.
+   */
+  afterCommit?: ((status: MastodonStatus) => void) | undefined;
 }
 
 export interface Author {
@@ -154,23 +160,22 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
     visibility === "direct"
       ? author.account
       : { ...author.account, statusesCount: author.account.statusesCount + 1, lastStatusAt: now };
-  const body = serializeStatus(
-    config,
-    {
-      status: row,
-      account,
-      role: author.user.role,
-      mentions: rendered.mentions,
-      tags: rendered.tags.map((t) => t.name),
-      poll,
-      ownVotes: [],
-      application,
-      flags: { favourited: false, reblogged: false, bookmarked: false, pinned: false, muted: false },
-      reblog: null,
-      media: claimed.media.map((m) => serializeMediaAttachment(config, { ...m, statusId: id })),
-    },
-    { viewerId: author.account.id, now },
-  );
+  const bundle: StatusBundle = {
+    status: row,
+    account,
+    role: author.user.role,
+    mentions: rendered.mentions,
+    tags: rendered.tags.map((t) => t.name),
+    poll,
+    ownVotes: [],
+    application,
+    flags: { favourited: false, reblogged: false, bookmarked: false, pinned: false, muted: false },
+    reblog: null,
+    media: claimed.media.map((m) => serializeMediaAttachment(config, { ...m, statusId: id })),
+  };
+  // One query, and only when the text or the author's name holds a `:shortcode:`.
+  await attachEmojis(db, config, [bundle]);
+  const body = serializeStatus(config, bundle, { viewerId: author.account.id, now });
 
   const statements: BatchItem<"sqlite">[] = [
     db.insert(statuses).values(row),
@@ -189,7 +194,11 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
     if (replay !== undefined) return { kind: "other", body: replay };
     throw err;
   }
-  await fanout(env.fanout, id);
+  // The streams get the status rendered without a viewer, from here and in the FANOUT message, so
+  // neither the public channels nor the followers' sockets wait for a hydration in the consumer.
+  const forStreams = serializeStatus(config, { ...bundle, flags: null }, { viewerId: null, now });
+  env.afterCommit?.(forStreams);
+  await fanout(env.fanout, id, "status.created", env.afterCommit ? { rendered: forStreams, channelsSent: true } : {});
   return { kind: "status", statusId: id, body };
 }
 
@@ -271,9 +280,14 @@ export async function loadApplication(
  * The status exists once the batch commits, so a queue hiccup must not turn into an error the client
  * would retry (and post twice); it is logged for the operator instead.
  */
-export async function fanout(queue: Queue, statusId: number, type: "status.created" | "status.updated" = "status.created") {
+export async function fanout(
+  queue: Queue,
+  statusId: number,
+  type: "status.created" | "status.updated" = "status.created",
+  extra: { rendered?: MastodonStatus; channelsSent?: boolean } = {},
+) {
   try {
-    await enqueueFanout(queue, { type, v: 1, statusId });
+    await enqueueFanout(queue, type === "status.created" ? { type, v: 1, statusId, ...extra } : { type, v: 1, statusId });
   } catch (err) {
     console.error(`fanout: could not enqueue ${type} for status ${statusId}`, err);
   }

@@ -22,6 +22,7 @@ import { type AccountPage, favouritedBy, rebloggedBy } from "../../../services/s
 import { STATUSES_BATCH_MAX } from "../../../services/statuses/limits";
 import { requireVisibleStatus, statusJson } from "../../../services/statuses/lookup";
 import { type PostEnv, postStatus } from "../../../services/statuses/post";
+import { publishNewStatus } from "../../../streaming/publish";
 import { linkHeader, readPageParams } from "../../../util/pagination";
 import { readParams } from "../../../util/request";
 
@@ -57,7 +58,11 @@ const publicRead = [tokenOptional, readStatusesIfToken] as const;
 statusesRoutes.post("/api/v1/statuses", userRequired("write:statuses"), async (c) => {
   const { account, user, auth } = currentUser(c);
   const input = readComposeInput(await readParams(c));
-  const result = await postStatus(postEnv(c), { account, user }, input, {
+  const env: PostEnv = {
+    ...postEnv(c),
+    afterCommit: (status) => c.executionCtx.waitUntil(publishNewStatus(c.env, status)),
+  };
+  const result = await postStatus(env, { account, user }, input, {
     applicationId: auth.token.applicationId,
     idempotencyKey: readIdempotencyKey(c.req.raw),
   });
