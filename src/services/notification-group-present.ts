@@ -7,7 +7,6 @@
 import { sql } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
-import type { NotificationType } from "../db/schema";
 import { type MastodonAccount, serializeAccount } from "../entities/account";
 import { STATUS_NOTIFICATION_TYPES } from "../entities/notification";
 import {
@@ -19,6 +18,7 @@ import {
 import type { MastodonStatus } from "../entities/status";
 import { applyViewerFilters } from "./filters";
 import { hydrateStatuses } from "./hydrate";
+import type { NotificationRow } from "./notification-list";
 import { loadVisibleAccounts } from "./relationships/common";
 
 /** Mastodon's NotificationGroup::SAMPLE_ACCOUNTS_SIZE. */
@@ -27,14 +27,7 @@ const SAMPLE_ACCOUNTS = 8;
 export const GROUP_COUNT_CAP = 1000;
 
 /** The notification that stands for its group on a page. */
-export interface GroupRow {
-  id: number;
-  type: NotificationType;
-  fromAccountId: number;
-  statusId: number | null;
-  createdAt: number;
-  groupKey: string | null;
-}
+export type GroupRow = NotificationRow;
 
 export const groupRowColumns = sql`id, type, from_account_id AS fromAccountId, status_id AS statusId,
   created_at AS createdAt, group_key AS groupKey`;

@@ -26,6 +26,7 @@ import {
   filteredCondition,
   type NotificationFilter,
   type NotificationViewer,
+  unreadConditions,
   wantedSender,
 } from "./notification-list";
 import { reconsiderRequests } from "./notification-requests";
@@ -157,21 +158,12 @@ export async function unreadGroupCount(
   const types = allowedTypes(viewer, filter);
   if (types.length === 0) return 0;
   const grouped = [...groupedSet(groupedTypes)];
-  const me = viewer.accountId;
   const rows = await db.all<{ n: number }>(sql`
     SELECT count(DISTINCT k) AS n FROM (
       SELECT CASE WHEN n.group_key IS NOT NULL AND n.type IN (SELECT value FROM json_each(${JSON.stringify(grouped)}))
         THEN n.group_key ELSE 'ungrouped-' || n.id END AS k
       FROM notifications n
-      WHERE n.account_id = ${me}
-        AND n.id > coalesce((SELECT CAST(last_read_id AS INTEGER) FROM markers
-          WHERE account_id = ${me} AND timeline = 'notifications'), 0)
-        AND n.type IN (SELECT value FROM json_each(${JSON.stringify(types)}))
-        ${filter.fromAccountId !== undefined ? sql`AND n.from_account_id = ${filter.fromAccountId}` : sql``}
-        ${filteredCondition(filter, "n.")}
-        AND NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = ${me} AND target_account_id = n.from_account_id)
-        AND NOT EXISTS (SELECT 1 FROM mutes WHERE account_id = ${me} AND target_account_id = n.from_account_id
-          AND hide_notifications = 1 AND (expires_at IS NULL OR expires_at > ${now}))
+      WHERE ${unreadConditions(viewer.accountId, types, filter, now)}
       ORDER BY n.id ASC LIMIT ${UNREAD_SCAN_MAX})`);
   return Math.min(rows[0]?.n ?? 0, limit);
 }

@@ -53,7 +53,8 @@ export interface NotificationPage {
   prev: number | undefined;
 }
 
-interface Row {
+/** A notification row as the lists read it (the grouped list too). */
+export interface NotificationRow {
   id: number;
   type: NotificationType;
   fromAccountId: number;
@@ -105,7 +106,7 @@ async function present(
   db: Db,
   config: Config,
   viewerId: number,
-  rows: Row[],
+  rows: NotificationRow[],
   now: number,
   filters: NotificationFilters,
 ): Promise<MastodonNotification[]> {
@@ -171,7 +172,7 @@ export async function listNotifications(
   let lastScanned: number | undefined;
   for (let batch = 0; batch < MAX_BATCHES && found.length < page.limit && !exhausted; batch++) {
     const range = sql`${upper !== undefined ? sql`AND id < ${upper}` : sql``} ${lower !== undefined ? sql`AND id > ${lower}` : sql``}`;
-    const rows = await db.all<Row>(sql`SELECT ${columns} FROM notifications WHERE ${fixed} ${range}
+    const rows = await db.all<NotificationRow>(sql`SELECT ${columns} FROM notifications WHERE ${fixed} ${range}
       ORDER BY id ${ascending ? sql`ASC` : sql`DESC`} LIMIT ${page.limit}`);
     exhausted = rows.length < page.limit;
     const last = rows[rows.length - 1];
@@ -198,7 +199,9 @@ export async function listNotifications(
 /** One notification of the viewer's, or 404 (others', unknown, or about something no longer visible). */
 export async function getNotification(db: Db, config: Config, viewerId: number, id: number | undefined) {
   if (id === undefined) throw new ApiError(404, "Record not found");
-  const rows = await db.all<Row>(sql`SELECT ${columns} FROM notifications WHERE id = ${id} AND account_id = ${viewerId}`);
+  const rows = await db.all<NotificationRow>(
+    sql`SELECT ${columns} FROM notifications WHERE id = ${id} AND account_id = ${viewerId}`,
+  );
   const now = Date.now();
   const [shown] = await present(db, config, viewerId, rows, now, notificationFilters(db, viewerId, now, false));
   if (!shown) throw new ApiError(404, "Record not found");
@@ -234,19 +237,25 @@ export async function unreadCount(
 ): Promise<number> {
   const types = allowedTypes(viewer, filter);
   if (types.length === 0) return 0;
-  const me = viewer.accountId;
   const rows = await db.all<{ n: number }>(sql`
     SELECT count(*) AS n FROM (
-      SELECT 1 FROM notifications n
-      WHERE n.account_id = ${me}
-        AND n.id > coalesce((SELECT CAST(last_read_id AS INTEGER) FROM markers
-          WHERE account_id = ${me} AND timeline = 'notifications'), 0)
-        AND n.type IN (SELECT value FROM json_each(${JSON.stringify(types)}))
-        ${filter.fromAccountId !== undefined ? sql`AND n.from_account_id = ${filter.fromAccountId}` : sql``}
-        ${filteredCondition(filter, "n.")}
-        AND NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = ${me} AND target_account_id = n.from_account_id)
-        AND NOT EXISTS (SELECT 1 FROM mutes WHERE account_id = ${me} AND target_account_id = n.from_account_id
-          AND hide_notifications = 1 AND (expires_at IS NULL OR expires_at > ${now}))
+      SELECT 1 FROM notifications n WHERE ${unreadConditions(viewer.accountId, types, filter, now)}
       LIMIT ${limit})`);
   return rows[0]?.n ?? 0;
+}
+
+/**
+ * The notifications (alias `n`) of `me` past their notifications marker, of `types`, that the v1
+ * and v2 unread counts count: not from accounts `me` blocks or mutes with notifications hidden.
+ */
+export function unreadConditions(me: number, types: readonly string[], filter: NotificationFilter, now: number): SQL {
+  return sql`n.account_id = ${me}
+    AND n.id > coalesce((SELECT CAST(last_read_id AS INTEGER) FROM markers
+      WHERE account_id = ${me} AND timeline = 'notifications'), 0)
+    AND n.type IN (SELECT value FROM json_each(${JSON.stringify(types)}))
+    ${filter.fromAccountId !== undefined ? sql`AND n.from_account_id = ${filter.fromAccountId}` : sql``}
+    ${filteredCondition(filter, "n.")}
+    AND NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = ${me} AND target_account_id = n.from_account_id)
+    AND NOT EXISTS (SELECT 1 FROM mutes WHERE account_id = ${me} AND target_account_id = n.from_account_id
+      AND hide_notifications = 1 AND (expires_at IS NULL OR expires_at > ${now}))`;
 }
