@@ -164,5 +164,8 @@ describe("requests and relationships", () => {
     const blocked = await api(`/api/v1/accounts/${spammer.account.id}/block`, { token: me.token, method: "POST" });
     expect(blocked.status).toBe(200);
     expect((await requestsOf(me)).items).toEqual([]);
+    // Gone, not just hidden: the policy's summary no longer counts it.
+    const policy = await api("/api/v2/notifications/policy", { token: me.token });
+    expect(((await policy.json()) as { summary: { pending_requests_count: number } }).summary.pending_requests_count).toBe(0);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * Blocking, as Mastodon's BlockService and AfterBlockService: a block ends follows and follow
  * requests in both directions (a remote account's server gets an Undo of our Follow and a Reject of
- * theirs, before the Block), clears the blocked account's notifications to the blocker, and takes
- * each side's posts out of the other's home feed.
+ * theirs, before the Block), clears the blocked account's notifications (and notification request) to
+ * the blocker, and takes each side's posts out of the other's home feed.
  */
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
@@ -27,6 +27,8 @@ export async function blockAccount(env: Bindings, db: Db, source: Account, targe
     ...endFollowStatements(source.id, target.id),
     ...endFollowStatements(target.id, source.id),
     sql`DELETE FROM notifications WHERE account_id = ${source.id} AND from_account_id = ${target.id}`,
+    // Their notification request goes with their notifications (Mastodon's AfterBlockService).
+    sql`DELETE FROM notification_requests WHERE account_id = ${source.id} AND from_account_id = ${target.id}`,
     sql`INSERT OR IGNORE INTO blocks (id, account_id, target_account_id, created_at)
       VALUES (${newId(now)}, ${source.id}, ${target.id}, ${now}) RETURNING id`,
   ]);
