@@ -8,27 +8,32 @@
  * Every step asserts what Mastodon would show and checks the JSON the server sent (recorded before
  * masto camelizes it) against Mastodon's OpenAPI entities.
  */
-import { createOAuthAPIClient, createRestAPIClient, type mastodon } from "masto";
+import { createRestAPIClient, type mastodon } from "masto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectEntity } from "../helpers/openapi";
 import { type DevServer, startDevServer } from "./helpers/dev-server";
-import { type CreatedUser, createAccount } from "./helpers/petrel-cli";
+import {
+  anonymousStatus,
+  byOrOf,
+  checkedCalls,
+  dupes,
+  expectEmptyPrevPage,
+  expectWalkedOnceNewestFirst,
+  httpStatusOf,
+  mentioning,
+  mustHave,
+  signIn,
+  until,
+  walk,
+} from "./helpers/masto-steps";
+import { createAccount } from "./helpers/petrel-cli";
 import { ResponseLog } from "./helpers/response-log";
 
-type EntityName = Parameters<typeof expectEntity>[0];
 type Rest = mastodon.rest.Client;
-
 const SCOPES = "read write follow push";
-const REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob";
-/** How long the fan-out consumer gets to fill or clean a home feed. */
-const FEED_TIMEOUT_MS = 10_000;
-/** A paginator that has not ended after this many pages is looping. */
-const MAX_PAGES = 30;
 
 const log = new ResponseLog();
+const { checked, checkPages, homePage, homeIds } = checkedCalls(log);
 let server: DevServer;
-let aliceUser: CreatedUser;
-let bobUser: CreatedUser;
 let alice: Rest;
 let bob: Rest;
 const tokens: Record<string, string> = {};
@@ -42,33 +47,10 @@ let aliceReply: mastodon.v1.Status;
 beforeAll(async () => {
   log.install();
   server = await startDevServer();
-  aliceUser = await createAccount(server.stateDir, "alice");
-  bobUser = await createAccount(server.stateDir, "bob");
-
-  const anonymous = createRestAPIClient({ url: server.baseUrl });
-  const app = await anonymous.v1.apps.create({
-    clientName: "Petrel social e2e",
-    redirectUris: REDIRECT_URI,
-    scopes: SCOPES,
-    website: null,
-  });
-  const oauth = createOAuthAPIClient({ url: server.baseUrl });
-  const login = async (user: CreatedUser): Promise<Rest> => {
-    const token = await oauth.token.create({
-      grantType: "password",
-      clientId: app.clientId ?? "",
-      clientSecret: app.clientSecret ?? "",
-      redirectUri: REDIRECT_URI,
-      username: user.email,
-      password: user.password,
-      scope: SCOPES,
-    });
-    expect(token.scope).toBe(SCOPES);
-    tokens[user.username] = token.accessToken;
-    return createRestAPIClient({ url: server.baseUrl, accessToken: token.accessToken, timeout: 30_000 });
-  };
-  alice = await login(aliceUser);
-  bob = await login(bobUser);
+  const users = [await createAccount(server.stateDir, "alice"), await createAccount(server.stateDir, "bob")];
+  const clients = await signIn(server.baseUrl, users, SCOPES, "Petrel social e2e");
+  [alice, bob] = clients.map((c) => c.client) as [Rest, Rest];
+  for (const c of clients) tokens[c.user.username] = c.token;
   aliceAccount = await alice.v1.accounts.verifyCredentials();
   bobAccount = await bob.v1.accounts.verifyCredentials();
 });
@@ -77,105 +59,6 @@ afterAll(async () => {
   await server?.stop();
   log.uninstall();
 });
-
-/** Runs one client call and checks the JSON the server answered with against the entity `name`. */
-async function checked<T>(name: EntityName, call: () => PromiseLike<T>, options: { array?: boolean } = {}): Promise<T> {
-  const mark = log.mark();
-  const value = await call();
-  const response = log.lastSince(mark);
-  expectEntity(name, response.body, options);
-  return value;
-}
-
-/** Checks every page a paginator fetched since `mark` (GETs of `pathname`) as a list of `name`. */
-function checkPages(name: EntityName, mark: number, pathname: string): number {
-  const pages = log.since(mark).filter((r) => r.method === "GET" && r.url.pathname === pathname);
-  for (const page of pages) {
-    expect(page.status).toBe(200);
-    expectEntity(name, page.body, { array: true });
-  }
-  return pages.length;
-}
-
-/** Probes until `done` holds or the time is up, and returns the last value (the caller asserts on it). */
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = FEED_TIMEOUT_MS): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() - started > timeoutMs) return value;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-/** The first page (40) of a user's home timeline. */
-function homePage(client: Rest): Promise<mastodon.v1.Status[]> {
-  return checked("Status", () => client.v1.timelines.home.list({ limit: 40 }), { array: true });
-}
-
-/** The ids on the first page (40) of a user's home timeline. */
-async function homeIds(client: Rest): Promise<string[]> {
-  return (await homePage(client)).map((s) => s.id);
-}
-
-/** Statuses by `account` or boosts of theirs. */
-function byOrOf(statuses: mastodon.v1.Status[], account: mastodon.v1.Account): string[] {
-  return statuses.filter((s) => s.account.id === account.id || s.reblog?.account.id === account.id).map((s) => s.id);
-}
-
-interface Walk {
-  ids: string[];
-  pages: number;
-  /** Whether the paginator stopped by itself (no `next` link) within MAX_PAGES. */
-  ended: boolean;
-}
-
-/** Follows a paginator's `next` links to the end, as `for await` does. */
-async function walk(paginator: AsyncIterable<mastodon.v1.Status[]>): Promise<Walk> {
-  const ids: string[] = [];
-  let pages = 0;
-  for await (const page of paginator) {
-    pages += 1;
-    ids.push(...page.map((s) => s.id));
-    if (pages >= MAX_PAGES) return { ids, pages, ended: false };
-  }
-  return { ids, pages, ended: true };
-}
-
-async function anonymousStatus(id: string): Promise<Response> {
-  return fetch(`${server.baseUrl}/api/v1/statuses/${id}`);
-}
-
-/** Statuses (or boosts of statuses) that mention `account`. */
-function mentioning(statuses: mastodon.v1.Status[], account: mastodon.v1.Account): string[] {
-  return statuses.filter((s) => (s.reblog ?? s).mentions.some((m) => m.id === account.id)).map((s) => s.id);
-}
-
-/** masto throws MastoHttpError for non-2xx answers; returns its status code. */
-async function httpStatusOf(call: () => Promise<unknown>): Promise<number> {
-  try {
-    await call();
-    return 200;
-  } catch (err) {
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status === undefined) throw err;
-    return status;
-  }
-}
-
-function dupes(ids: string[]): string[] {
-  const seen = new Set<string>();
-  const out: string[] = [];
-  for (const id of ids) {
-    if (seen.has(id)) out.push(id);
-    seen.add(id);
-  }
-  return out;
-}
-
-function mustHave<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`${what} is missing (an earlier step failed)`);
-  return value;
-}
 
 describe("the social core through masto.js", { timeout: 60_000 }, () => {
   it("1. alice and bob follow each other; relationships show it both ways", async () => {
@@ -254,9 +137,9 @@ describe("the social core through masto.js", { timeout: 60_000 }, () => {
     expect(anonymousPublic.map((s) => s.id)).toEqual([posted.public?.id]);
 
     const privateId = mustHave(posted.private, "private").id;
-    expect((await anonymousStatus(privateId)).status).toBe(404);
-    expect((await anonymousStatus(mustHave(posted.direct, "direct").id)).status).toBe(404);
-    expect((await anonymousStatus(mustHave(posted.unlisted, "unlisted").id)).status).toBe(200);
+    expect((await anonymousStatus(server.baseUrl, privateId)).status).toBe(404);
+    expect((await anonymousStatus(server.baseUrl, mustHave(posted.direct, "direct").id)).status).toBe(404);
+    expect((await anonymousStatus(server.baseUrl, mustHave(posted.unlisted, "unlisted").id)).status).toBe(200);
     // Alice follows bob, so she can open the private one.
     const asAlice = await checked("Status", () => alice.v1.statuses.$select(privateId).fetch());
     expect(asAlice.visibility).toBe("private");
@@ -404,7 +287,7 @@ describe("the social core through masto.js", { timeout: 60_000 }, () => {
     );
     expect(home).not.toContain(unlisted.id);
     expect(home).toContain(mustHave(posted.private, "private").id);
-    expect((await anonymousStatus(unlisted.id)).status).toBe(404);
+    expect((await anonymousStatus(server.baseUrl, unlisted.id)).status).toBe(404);
     expect(await httpStatusOf(() => bob.v1.statuses.$select(unlisted.id).fetch())).toBe(404);
   });
 
@@ -426,34 +309,18 @@ describe("the social core through masto.js", { timeout: 60_000 }, () => {
 
     const homeMark = log.mark();
     const home = await walk(alice.v1.timelines.home.list({ limit: 10 }));
-    expect(home.ended).toBe(true);
-    expect(dupes(home.ids)).toEqual([]);
-    for (const id of created) expect(home.ids.filter((x) => x === id)).toHaveLength(1);
+    expectWalkedOnceNewestFirst(home, created);
     expect(home.ids).toEqual(filled.ids);
-    // Newest first, and every page but the last holds 10.
-    expect(home.ids.slice(0, 45)).toEqual([...created].reverse());
+    // Every page but the last holds 10.
     expect(home.pages).toBeGreaterThanOrEqual(5);
     const homePages = log.since(homeMark).filter((r) => r.url.pathname === "/api/v1/timelines/home");
     for (const page of homePages.slice(0, -2)) expect((page.body as unknown[]).length).toBe(10);
     checkPages("Status", homeMark, "/api/v1/timelines/home");
-    // The first page's `prev` link asks for what is newer than its top item: nothing, and no links.
-    const prev = /<([^>]+)>;\s*rel="prev"/.exec(homePages[0]?.headers.get("link") ?? "")?.[1];
-    expect(prev, "the first page has a prev link").toBeTruthy();
-    const prevUrl = new URL(prev ?? "");
-    expect(prevUrl.searchParams.get("min_id")).toBe(home.ids[0]);
-    const newer = await fetch(`${server.baseUrl}${prevUrl.pathname}${prevUrl.search}`, {
-      headers: { authorization: `Bearer ${tokens.alice}` },
-    });
-    expect(newer.status).toBe(200);
-    expect(await newer.json()).toEqual([]);
-    expect(newer.headers.get("link")).toBeNull();
+    await expectEmptyPrevPage(server.baseUrl, tokens.alice ?? "", homePages[0]?.headers.get("link") ?? null, home.ids[0]);
 
     const accountMark = log.mark();
     const statuses = await walk(alice.v1.accounts.$select(bobAccount.id).statuses.list({ limit: 10 }));
-    expect(statuses.ended).toBe(true);
-    expect(dupes(statuses.ids)).toEqual([]);
-    for (const id of created) expect(statuses.ids.filter((x) => x === id)).toHaveLength(1);
-    expect(statuses.ids.slice(0, 45)).toEqual([...created].reverse());
+    expectWalkedOnceNewestFirst(statuses, created);
     // Before the 45: the poll, the direct one (mentions alice), the private one (she follows), the edited public one.
     const earlier = [posted.public, posted.private, posted.direct].map((s) => mustHave(s, "step 2 status").id);
     for (const id of earlier) expect(statuses.ids).toContain(id);
