@@ -258,16 +258,7 @@ export class SocketHub {
           const base = await this.status(e.statusId, e.edit === true);
           if (!base) break;
           const filters = (await this.viewerFilters([accountId])).get(accountId);
-          const shown = forViewer(base, accountId, filters, "home");
-          if (!shown) break;
-          const payload = JSON.stringify(shown);
-          const lists = new Set(e.feeds.map(String));
-          const home = e.feeds.includes(0);
-          emit(
-            (sub) => (home && isUser(sub)) || (sub.stream === "list" && lists.has(sub.list ?? "")),
-            e.edit ? "status.update" : "update",
-            payload,
-          );
+          sent += this.feedFrames(sockets, accountId, base, filters, e.feeds, e.edit ? "status.update" : "update");
           break;
         }
         case "delete":
@@ -311,17 +302,34 @@ export class SocketHub {
     const filters = await this.viewerFilters(online.map((t) => t.id));
     let sent = 0;
     for (const t of online) {
-      const shown = forViewer(base, t.id, filters.get(t.id), "home");
-      if (!shown) continue;
-      const payload = JSON.stringify(shown);
-      const lists = new Set(t.feeds.map(String));
-      const home = t.feeds.includes(0);
-      for (const ws of this.ctx.getWebSockets(`a:${t.id}`)) {
-        for (const sub of this.state(ws).subs) {
-          if (!((home && sub.stream === "user") || (sub.stream === "list" && lists.has(sub.list ?? "")))) continue;
-          send(ws, eventFrame(wireStream(sub), "update", payload));
-          sent += 1;
-        }
+      sent += this.feedFrames(this.ctx.getWebSockets(`a:${t.id}`), t.id, base, filters.get(t.id), t.feeds, "update");
+    }
+    return sent;
+  }
+
+  /**
+   * A status that entered `feeds` (0 = home → `user`, list ids → `list`) to one viewer's sockets, as
+   * the viewer gets it (viewer fields, `home` filters); the number of frames sent.
+   */
+  private feedFrames(
+    sockets: readonly WebSocket[],
+    viewerId: number,
+    base: MastodonStatus,
+    filters: ActiveFilters | undefined,
+    feeds: readonly number[],
+    event: "update" | "status.update",
+  ): number {
+    const shown = forViewer(base, viewerId, filters, "home");
+    if (!shown) return 0;
+    const payload = JSON.stringify(shown);
+    const lists = new Set(feeds.map(String));
+    const home = feeds.includes(0);
+    let sent = 0;
+    for (const ws of sockets) {
+      for (const sub of this.state(ws).subs) {
+        if (!((home && sub.stream === "user") || (sub.stream === "list" && lists.has(sub.list ?? "")))) continue;
+        send(ws, eventFrame(wireStream(sub), event, payload));
+        sent += 1;
       }
     }
     return sent;
