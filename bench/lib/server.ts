@@ -1,6 +1,8 @@
 /**
- * Runs the Worker under `wrangler dev` on a benchmark state directory, as `npm run dev` does (same
- * wrangler binary, environment and flags, from scripts/lib), and follows its log lines.
+ * Runs the Worker on a benchmark state directory and follows its log lines: by default in workerd
+ * through Miniflare, configured as `wrangler dev` configures it (server-workerd.ts says why), or with
+ * BENCH_RUNTIME=wrangler under `wrangler dev` itself, as `npm run dev` runs it (same wrangler binary,
+ * environment and flags, from scripts/lib).
  *
  * The entry is a small generated module in bench/.data that re-exports src/index.ts and meters D1 for
  * each request (with src/db/metrics.ts) when the app itself did not add a Server-Timing `d1` entry:
@@ -13,6 +15,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { findFreePort, pickInspectorPort } from "../../scripts/lib/dev-settings";
 import { REPO_ROOT, runWrangler, WRANGLER_BIN, WRANGLER_CONFIG, wranglerEnv } from "../../scripts/lib/repo";
+import { startWorkerdServer } from "./server-workerd";
 
 export const BENCH_DATA = path.join(REPO_ROOT, "bench", ".data");
 
@@ -41,6 +44,8 @@ export default {
 
 export interface Server {
   baseUrl: string;
+  /** A DevTools inspector for CPU profiles of the Worker (bench/lib/profile.ts), when one was asked for. */
+  inspectorPort: number | undefined;
   /** Resolves with the first log line matching `pattern` (lines already seen are not replayed). */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Every log line from now on, until the returned function is called. */
@@ -48,6 +53,55 @@ export interface Server {
   /** The last log lines, for error reports. */
   recentOutput(): string;
   stop(): Promise<void>;
+}
+
+/** The Worker's log lines, fed from whichever process runs it. */
+export interface LogFeed {
+  feed(chunk: string): void;
+  api: Pick<Server, "waitForLine" | "onLine" | "recentOutput">;
+}
+
+function logFeed(): LogFeed {
+  const listeners = new Set<(line: string) => void>();
+  const output: string[] = [];
+  return {
+    feed(chunk) {
+      for (const line of chunk.split("\n")) {
+        if (line.trim() === "") continue;
+        output.push(line);
+        if (process.env.BENCH_VERBOSE) console.log(`  [worker] ${line}`);
+        if (output.length > 200) output.shift();
+        for (const l of listeners) l(line);
+      }
+    },
+    api: {
+      recentOutput: () => output.slice(-40).join("\n"),
+      onLine(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      waitForLine(pattern, timeoutMs = 30_000) {
+        return new Promise((resolve, reject) => {
+          const timer = setTimeout(() => {
+            listeners.delete(listener);
+            reject(new Error(`no log line matching ${pattern} within ${timeoutMs} ms`));
+          }, timeoutMs);
+          const listener = (line: string) => {
+            if (!pattern.test(line)) return;
+            clearTimeout(timer);
+            listeners.delete(listener);
+            resolve(line);
+          };
+          listeners.add(listener);
+        });
+      },
+    },
+  };
+}
+
+/** Which runtime serves the benchmark: workerd through Miniflare (default), or `wrangler dev` as `npm run dev` does. */
+export function benchRuntime(): "workerd" | "wrangler" {
+  return process.env.BENCH_RUNTIME === "wrangler" ? "wrangler" : "workerd";
 }
 
 export async function startServer(stateDir: string, secretKeyBase: string): Promise<Server> {
@@ -61,18 +115,50 @@ export async function startServer(stateDir: string, secretKeyBase: string): Prom
   const built = await runWrangler(["deploy", "--dry-run", "--outdir", buildDir, "--config", config, source]);
   if (built.code !== 0) throw new Error(`bundling the Worker failed:\n${built.stdout}${built.stderr}`);
   const entry = path.join(buildDir, "bench-entry.js");
-
-  const port = await findFreePort();
-  const inspectorPort = await pickInspectorPort(port);
-  const vars: Record<string, string> = {
+  const vars = (port: number): Record<string, string> => ({
     LOCAL_DOMAIN: `localhost:${port}`,
     ENVIRONMENT: "development",
     REGISTRATIONS_MODE: "open",
     SECRET_KEY_BASE: secretKeyBase,
-  };
+  });
+  const logs = logFeed();
+  const server =
+    benchRuntime() === "workerd"
+      ? await startWorkerdServer(stateDir, entry, vars, logs)
+      : await startWranglerServer(stateDir, entry, config, vars, logs);
+  await waitUntilHealthy(server);
+  return server;
+}
+
+async function waitUntilHealthy(server: Server): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      const res = await fetch(`${server.baseUrl}/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await server.stop();
+      throw new Error(`the Worker did not become ready:\n${server.recentOutput()}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function startWranglerServer(
+  stateDir: string,
+  entry: string,
+  config: string,
+  vars: (port: number) => Record<string, string>,
+  logs: LogFeed,
+): Promise<Server> {
+  const port = await findFreePort();
+  const inspectorPort = await pickInspectorPort(port);
   const args = [WRANGLER_BIN, "dev", entry, "--no-bundle", "--config", config, "--port", String(port), "--ip", "127.0.0.1"];
   args.push("--inspector-port", String(inspectorPort), "--persist-to", stateDir, "--log-level", "log");
-  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  for (const [k, v] of Object.entries(vars(port))) args.push("--var", `${k}:${v}`);
 
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
@@ -80,57 +166,16 @@ export async function startServer(stateDir: string, secretKeyBase: string): Prom
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
-  const listeners = new Set<(line: string) => void>();
-  const output: string[] = [];
-  const feed = (chunk: string) => {
-    for (const line of chunk.split("\n")) {
-      if (line.trim() === "") continue;
-      output.push(line);
-      if (process.env.BENCH_VERBOSE) console.log(`  [wrangler] ${line}`);
-      if (output.length > 200) output.shift();
-      for (const l of listeners) l(line);
-    }
-  };
-  child.stdout?.setEncoding("utf8").on("data", feed);
-  child.stderr?.setEncoding("utf8").on("data", feed);
+  child.stdout?.setEncoding("utf8").on("data", logs.feed);
+  child.stderr?.setEncoding("utf8").on("data", logs.feed);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output.join("\n")}`);
-    try {
-      const res = await fetch(`${baseUrl}/health`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`wrangler dev did not become ready:\n${output.join("\n")}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-
+  child.once("exit", (code) => {
+    if (code !== 0 && code !== null) logs.feed(`wrangler dev exited with ${code}`);
+  });
   return {
-    baseUrl,
-    recentOutput: () => output.slice(-40).join("\n"),
-    onLine(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    waitForLine(pattern, timeoutMs = 30_000) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          listeners.delete(listener);
-          reject(new Error(`no log line matching ${pattern} within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const listener = (line: string) => {
-          if (!pattern.test(line)) return;
-          clearTimeout(timer);
-          listeners.delete(listener);
-          resolve(line);
-        };
-        listeners.add(listener);
-      });
-    },
+    baseUrl: `http://127.0.0.1:${port}`,
+    inspectorPort,
+    ...logs.api,
     async stop() {
       // wrangler runs workerd as its child: end the whole process group this harness started.
       if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGTERM");
