@@ -3,10 +3,11 @@
  * `tokenOptional` (read the token if present), `tokenRequired` (any valid token, app or user),
  * `userRequired` (a token acting for a user), `scopeRequired(scope)`.
  */
-import { and, eq, isNull } from "drizzle-orm";
+import { eq, getTableName } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { sha256Hex } from "../crypto/tokens";
 import type { Db } from "../db/client";
+import { rowReader } from "../db/row-reader";
 import { type Account, accounts, type OauthAccessToken, oauthAccessTokens, type User, users } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
@@ -29,17 +30,25 @@ export function bearerToken(req: Request): string | undefined {
   return undefined;
 }
 
+const tokenRow = rowReader(oauthAccessTokens, "t", "t_");
+const userRow = rowReader(users, "u", "u_");
+// The signing code loads keys itself (src/federation/keys.ts); every request need not carry them.
+const accountRow = rowReader(accounts, "a", "a_", ["publicKeyPem", "privateKeySealed"]);
+// Every authenticated request runs this, so it is one prepared string read by the row readers.
+const TOKEN_SQL = `SELECT ${tokenRow.columns}, ${userRow.columns}, ${accountRow.columns}
+  FROM ${getTableName(oauthAccessTokens)} t
+  LEFT JOIN ${getTableName(users)} u ON u.id = t.${oauthAccessTokens.userId.name}
+  LEFT JOIN ${getTableName(accounts)} a ON a.id = u.${users.accountId.name}
+  WHERE t.${oauthAccessTokens.tokenHash.name} = ?1 AND t.${oauthAccessTokens.revokedAt.name} IS NULL
+  LIMIT 1`;
+
 /** Resolves a raw bearer token to its auth context; `undefined` for unknown, revoked or disabled. */
 export async function authenticateToken(db: Db, raw: string): Promise<AuthContext | undefined> {
   const hash = await sha256Hex(raw);
-  const rows = await db
-    .select({ token: oauthAccessTokens, user: users, account: accounts })
-    .from(oauthAccessTokens)
-    .leftJoin(users, eq(users.id, oauthAccessTokens.userId))
-    .leftJoin(accounts, eq(accounts.id, users.accountId))
-    .where(and(eq(oauthAccessTokens.tokenHash, hash), isNull(oauthAccessTokens.revokedAt)))
-    .limit(1);
-  const row = rows[0];
+  const { results } = await db.$client.prepare(TOKEN_SQL).bind(hash).all<Record<string, unknown>>();
+  const first = results[0];
+  const token = first ? tokenRow.read(first) : undefined;
+  const row = first && token ? { token, user: userRow.read(first), account: accountRow.read(first) } : undefined;
   if (!row) return undefined;
   if (row.token.userId !== null) {
     if (!row.user || !row.account) return undefined;

@@ -15,8 +15,9 @@
  * status it boosts. A match adds a FilterResult to `filtered` (of the status and of its boosted
  * status); a match with a `hide` filter drops the status, except for the viewer's own statuses.
  */
-import { and, eq, gt, isNull, or } from "drizzle-orm";
+import { getTableName } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { rowReader } from "../db/row-reader";
 import {
   customFilterKeywords,
   customFilterStatuses,
@@ -73,25 +74,29 @@ export function compileKeywords(keywords: ReadonlyArray<{ keyword: string; whole
  * The account's filters for `context` that have not expired at `now`. Expired ones stay in D1 (the
  * filters API lists them) but are never applied.
  */
+const filterRow = rowReader(customFilters, "f");
+// Every home, list, public, thread and notification page runs these three: plain strings, bound once.
+const FILTERS_SQL = `SELECT ${filterRow.columns} FROM ${getTableName(customFilters)} f
+  WHERE f.account_id = ?1 AND (f.expires_at IS NULL OR f.expires_at > ?2)`;
+const KEYWORDS_SQL = `SELECT filter_id AS filterId, keyword, whole_word AS wholeWord
+  FROM ${getTableName(customFilterKeywords)} WHERE account_id = ?1`;
+const STATUSES_SQL = `SELECT filter_id AS filterId, status_id AS statusId
+  FROM ${getTableName(customFilterStatuses)} WHERE account_id = ?1`;
+
 export async function loadActiveFilters(db: Db, accountId: number, context: FilterContext, now: number): Promise<ActiveFilters> {
-  const [filters, keywords, statuses] = await db.batch([
-    db
-      .select()
-      .from(customFilters)
-      .where(and(eq(customFilters.accountId, accountId), or(isNull(customFilters.expiresAt), gt(customFilters.expiresAt, now)))),
-    db
-      .select({
-        filterId: customFilterKeywords.filterId,
-        keyword: customFilterKeywords.keyword,
-        wholeWord: customFilterKeywords.wholeWord,
-      })
-      .from(customFilterKeywords)
-      .where(eq(customFilterKeywords.accountId, accountId)),
-    db
-      .select({ filterId: customFilterStatuses.filterId, statusId: customFilterStatuses.statusId })
-      .from(customFilterStatuses)
-      .where(eq(customFilterStatuses.accountId, accountId)),
+  const d1 = db.$client;
+  const [f, k, st] = await d1.batch<Record<string, unknown>>([
+    d1.prepare(FILTERS_SQL).bind(accountId, now),
+    d1.prepare(KEYWORDS_SQL).bind(accountId),
+    d1.prepare(STATUSES_SQL).bind(accountId),
   ]);
+  const filters = (f?.results ?? []).flatMap((row) => filterRow.read(row) ?? []);
+  const keywords = (k?.results ?? []).map((row) => ({
+    filterId: row.filterId as number,
+    keyword: row.keyword as string,
+    wholeWord: row.wholeWord === 1,
+  }));
+  const statuses = (st?.results ?? []).map((row) => ({ filterId: row.filterId as number, statusId: row.statusId as number }));
   const compiled: CompiledFilter[] = [];
   for (const filter of filters) {
     if (!filter.context.includes(context)) continue;

@@ -114,9 +114,11 @@ export async function createMedia(ctx: MediaContext, accountId: number, file: Up
 export async function findOwnUnattached(db: Db, accountId: number, rawId: string): Promise<MediaAttachment> {
   const id = parseId(rawId);
   if (id === undefined) throw notFound();
-  const row = await db.query.mediaAttachments.findFirst({
-    where: and(eq(mediaAttachments.id, id), eq(mediaAttachments.accountId, accountId), isNull(mediaAttachments.statusId)),
-  });
+  const [row] = await db
+    .select()
+    .from(mediaAttachments)
+    .where(and(eq(mediaAttachments.id, id), eq(mediaAttachments.accountId, accountId), isNull(mediaAttachments.statusId)))
+    .limit(1);
   if (!row) throw notFound();
   return row;
 }
@@ -154,9 +156,11 @@ export async function updateMedia(
 export async function deleteMedia(ctx: MediaContext, accountId: number, rawId: string): Promise<void> {
   const id = parseId(rawId);
   if (id === undefined) throw notFound();
-  const row = await ctx.db.query.mediaAttachments.findFirst({
-    where: and(eq(mediaAttachments.id, id), eq(mediaAttachments.accountId, accountId)),
-  });
+  const [row] = await ctx.db
+    .select()
+    .from(mediaAttachments)
+    .where(and(eq(mediaAttachments.id, id), eq(mediaAttachments.accountId, accountId)))
+    .limit(1);
   if (!row) throw notFound();
   if (row.statusId !== null) throw new ApiError(422, "Media attachment is currently used by a status");
   const deleted = await ctx.db
