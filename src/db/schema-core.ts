@@ -48,6 +48,8 @@ export const accounts = sqliteTable(
     privateKeySealed: text("private_key_sealed"),
     movedToAccountId: integer("moved_to_account_id"),
     alsoKnownAs: text("also_known_as", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** Websites allowed to credit this account (Mastodon 4.4 `attribution_domains`; ActivityPub `attributionDomains`). */
+    attributionDomains: text("attribution_domains", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
     memorial: integer("memorial", { mode: "boolean" }).notNull().default(false),
     suspendedAt: integer("suspended_at"),
     silencedAt: integer("silenced_at"),

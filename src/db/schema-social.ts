@@ -1,4 +1,4 @@
-/** Social core tables: statuses, relationships, notifications, polls, lists (re-exported by src/db/schema.ts). */
+/** Social core tables: statuses, relationships, polls, lists (re-exported by src/db/schema.ts; notifications are in schema-notifications.ts). */
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
@@ -42,6 +42,13 @@ export const statuses = sqliteTable(
     repliesCount: integer("replies_count").notNull().default(0),
     reblogsCount: integer("reblogs_count").notNull().default(0),
     favouritesCount: integer("favourites_count").notNull().default(0),
+    /** Quote posts (schema-quotes.ts): the quoted status and the quote's state, copied here so hydration joins it in the page's statement. */
+    quotedStatusId: integer("quoted_status_id"),
+    quoteState: text("quote_state").$type<"pending" | "accepted" | "rejected" | "revoked" | "deleted">(),
+    /** Mastodon's bit field: who may quote automatically (<< 16) and with manual review (low bits); 0 is nobody. */
+    quoteApprovalPolicy: integer("quote_approval_policy").notNull().default(0),
+    /** Accepted quotes of this status. */
+    quotesCount: integer("quotes_count").notNull().default(0),
     editedAt: integer("edited_at"),
     createdAt: integer("created_at").notNull(),
   },
@@ -297,44 +304,6 @@ export const pollVotes = sqliteTable(
   (t) => [uniqueIndex("poll_votes_choice").on(t.pollId, t.accountId, t.choice), index("poll_votes_account").on(t.accountId)],
 );
 
-export type NotificationType =
-  | "mention"
-  | "status"
-  | "reblog"
-  | "follow"
-  | "follow_request"
-  | "favourite"
-  | "poll"
-  | "update"
-  | "admin.sign_up"
-  | "admin.report";
-
-export const notifications = sqliteTable(
-  "notifications",
-  {
-    id: integer("id").primaryKey(),
-    /** The recipient (a local account). */
-    accountId: integer("account_id").notNull(),
-    fromAccountId: integer("from_account_id").notNull(),
-    type: text("type").$type<NotificationType>().notNull(),
-    statusId: integer("status_id"),
-    createdAt: integer("created_at").notNull(),
-    /** Held back by the recipient's notification policy (migration 0010): listed only on request. */
-    filtered: integer("filtered", { mode: "boolean" }).notNull().default(false),
-    /** Mastodon's group key, set at insert for groupable types (src/services/notification-groups.ts). */
-    groupKey: text("group_key"),
-  },
-  (t) => [
-    index("notifications_account_id").on(t.accountId, t.id),
-    index("notifications_group_key").on(t.accountId, t.groupKey, t.id).where(sql`group_key IS NOT NULL`),
-    index("notifications_filtered_from").on(t.accountId, t.fromAccountId).where(sql`filtered = 1`),
-    // One notification per (recipient, type, actor, status): replays of the same action add nothing.
-    // (status-less ones, like follows, have a NULL status_id and are not deduplicated.)
-    uniqueIndex("notifications_dedupe").on(t.accountId, t.type, t.fromAccountId, t.statusId),
-    index("notifications_status_id").on(t.statusId),
-  ],
-);
-
 export const markers = sqliteTable(
   "markers",
   {
@@ -386,5 +355,4 @@ export const listAccounts = sqliteTable(
 export type Status = typeof statuses.$inferSelect;
 export type NewStatus = typeof statuses.$inferInsert;
 export type Poll = typeof polls.$inferSelect;
-export type Notification = typeof notifications.$inferSelect;
 export type Follow = typeof follows.$inferSelect;

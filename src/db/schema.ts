@@ -6,4 +6,5 @@
  */
 export * from "./schema-core";
 export * from "./schema-federation";
+export * from "./schema-notifications";
 export * from "./schema-social";

@@ -161,7 +161,7 @@ export function serializeCredentialAccount(
       hide_collections: account.hideCollections,
       discoverable: account.discoverable,
       indexable: account.indexable,
-      attribution_domains: [],
+      attribution_domains: account.attributionDomains,
       quote_policy: user.settings.defaultQuotePolicy ?? "public",
     },
     role: ROLES[user.role],

@@ -4,6 +4,7 @@ import type { Notification, NotificationType } from "../db/schema";
 import type { VisibleAccount } from "../services/accounts";
 import { isoDate } from "../util/time";
 import { type MastodonAccount, serializeAccount } from "./account";
+import type { MastodonCollection } from "./collection";
 import type { MastodonStatus } from "./status";
 
 /** Types whose notification carries the status it is about. */
@@ -14,6 +15,8 @@ export const STATUS_NOTIFICATION_TYPES: ReadonlySet<NotificationType> = new Set<
   "favourite",
   "poll",
   "update",
+  "quote",
+  "quoted_update",
 ]);
 
 export interface MastodonNotification {
@@ -23,13 +26,21 @@ export interface MastodonNotification {
   group_key: string;
   account: MastodonAccount;
   status?: MastodonStatus | null;
+  collection?: MastodonCollection | null;
 }
+
+/** Types whose notification carries the collection it is about (Mastodon's `target_collection`). */
+export const COLLECTION_NOTIFICATION_TYPES: ReadonlySet<NotificationType> = new Set<NotificationType>([
+  "added_to_collection",
+  "collection_update",
+]);
 
 export function serializeNotification(
   config: Config,
   notification: Pick<Notification, "id" | "type" | "createdAt"> & { groupKey?: string | null },
   from: VisibleAccount,
   status: MastodonStatus | undefined,
+  collection?: MastodonCollection,
 ): MastodonNotification {
   const json: MastodonNotification = {
     id: String(notification.id),
@@ -39,5 +50,6 @@ export function serializeNotification(
     account: serializeAccount(config, from.account, { role: from.role }),
   };
   if (STATUS_NOTIFICATION_TYPES.has(notification.type)) json.status = status ?? null;
+  if (COLLECTION_NOTIFICATION_TYPES.has(notification.type)) json.collection = collection ?? null;
   return json;
 }

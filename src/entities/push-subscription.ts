@@ -12,6 +12,9 @@ export const PUSH_ALERT_TYPES = [
   "favourite",
   "poll",
   "update",
+  // Mastodon 4.5 (API level 7).
+  "quote",
+  "quoted_update",
   "admin.sign_up",
   "admin.report",
 ] as const satisfies readonly NotificationType[];

@@ -16,6 +16,9 @@ export interface ScheduledParams {
   scheduled_at: null;
   idempotency: string | null;
   with_rate_limit: boolean;
+  /** Quote posts (4.5); absent in params stored before them. */
+  quoted_status_id?: string | null;
+  quote_approval_policy?: "public" | "followers" | "nobody" | null;
 }
 
 export interface MastodonScheduledStatus {

@@ -13,6 +13,14 @@ import type { MastodonCustomEmoji } from "./instance";
 import type { MastodonMediaAttachment } from "./media-attachment";
 import { type MastodonPoll, serializePoll } from "./poll";
 import { type MastodonPreviewCard, serializePreviewCard } from "./preview-card";
+import {
+  type MastodonQuote,
+  type MastodonQuoteApproval,
+  type MastodonShallowQuote,
+  type QuoteView,
+  serializeQuote,
+  serializeQuoteApproval,
+} from "./quote";
 
 export interface ViewerFlags {
   favourited: boolean;
@@ -46,6 +54,10 @@ export interface StatusBundle {
   /** Custom emoji in the text and in the author's name and bio (src/services/custom-emoji-hydrate.ts). */
   emojis?: MastodonCustomEmoji[];
   accountEmojis?: MastodonCustomEmoji[];
+  /** The status's quote as the viewer may see it (src/services/quotes/hydrate-quotes.ts); absent: none. */
+  quote?: QuoteView<StatusBundle> | undefined;
+  /** Whether the viewer follows the author, where the quote policy asks (QuoteApproval.current_user). */
+  viewerFollowsAuthor?: boolean;
 }
 
 export interface MastodonStatusMention {
@@ -80,6 +92,10 @@ export interface MastodonStatus {
   language: string | null;
   in_reply_to_id: string | null;
   in_reply_to_account_id: string | null;
+  /** Always set by serializeStatus; optional so hand-built entities (tests, streams) stay valid. */
+  quote?: MastodonQuote<MastodonStatus> | MastodonShallowQuote | null;
+  quote_approval?: MastodonQuoteApproval;
+  quotes_count?: number;
   text?: string;
   filtered?: unknown[];
   favourited?: boolean;
@@ -144,6 +160,9 @@ export function serializeStatus(config: Config, bundle: StatusBundle, options: S
     language: status.language,
     in_reply_to_id: status.inReplyToId === null ? null : String(status.inReplyToId),
     in_reply_to_account_id: status.inReplyToAccountId === null ? null : String(status.inReplyToAccountId),
+    quote: bundle.quote ? serializeQuote(bundle.quote, (q) => serializeStatus(config, q, { ...options, source: false })) : null,
+    quote_approval: serializeQuoteApproval(status, options.viewerId, bundle.viewerFollowsAuthor === true),
+    quotes_count: status.quotesCount,
   };
   if (options.source) json.text = status.text;
   if (options.viewerId !== null && bundle.flags) {

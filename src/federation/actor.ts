@@ -21,6 +21,7 @@ export const ACTOR_CONTEXT = [
     featuredTags: { "@id": "toot:featuredTags", "@type": "@id" },
     alsoKnownAs: { "@id": "as:alsoKnownAs", "@type": "@id" },
     movedTo: { "@id": "as:movedTo", "@type": "@id" },
+    attributionDomains: { "@id": "toot:attributionDomains", "@type": "@id" },
     schema: "http://schema.org#",
     PropertyValue: "schema:PropertyValue",
     value: "schema:value",
@@ -105,6 +106,8 @@ export function localActorDocument(config: Config, account: Account, key: Public
     tag: [],
     attachment: account.fields.map((f) => ({ type: "PropertyValue", name: f.name, value: linkify(f.value) })),
     ...(account.alsoKnownAs.length > 0 ? { alsoKnownAs: account.alsoKnownAs } : {}),
+    // Mastodon always publishes the list, empty or not.
+    attributionDomains: account.attributionDomains,
     ...(options.movedTo ? { movedTo: options.movedTo } : {}),
     ...(icon ? { icon } : {}),
     ...(header ? { image: header } : {}),

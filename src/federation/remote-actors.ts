@@ -7,6 +7,7 @@
 import { and, eq, isNotNull, ne, sql } from "drizzle-orm";
 import { type Account, accounts } from "../db/schema";
 import { newId } from "../ids";
+import { sanitizeRemoteAttributionDomains } from "../services/attribution-domains";
 import { storeRemoteEmojis } from "../services/custom-emojis";
 import { type FetchResult, fetchJson, type RemoteContext } from "./fetch";
 import { sanitizeHtml, stripControlCharacters } from "./sanitize";
@@ -77,6 +78,7 @@ export async function upsertRemoteActor(ctx: RemoteContext, actor: Actor, usedKe
     publicKeyPem: key?.publicKeyPem ?? null,
     publicKeyId: key?.id ?? null,
     alsoKnownAs: actor.alsoKnownAs,
+    attributionDomains: sanitizeRemoteAttributionDomains(actor.attributionDomains),
     movedToAccountId: movedTo?.id ?? null,
     fetchedAt: now,
     updatedAt: now,

@@ -29,6 +29,10 @@ const TITLES: Record<NotificationType, (name: string) => string> = {
   favourite: (n) => `${n} favorited your post`,
   poll: (n) => `A poll by ${n} has ended`,
   update: (n) => `${n} edited a post`,
+  quote: (n) => `${n} quoted your post`,
+  quoted_update: (n) => `${n} edited a post you have quoted`,
+  added_to_collection: (n) => `${n} added you to a collection`,
+  collection_update: (n) => `${n} edited a collection you are in`,
   "admin.sign_up": (n) => `${n} signed up`,
   "admin.report": (n) => `${n} submitted a report`,
 };

@@ -11,6 +11,7 @@ import { type MastodonStatus, type SerializeOptions, type StatusBundle, serializ
 import { attachEmojis } from "./custom-emoji-hydrate";
 import { loadPageExtras, loadStatusRows } from "./hydrate-load";
 import { attachCards } from "./preview-card-attach";
+import { fullQuoteView } from "./quotes/hydrate-quotes";
 import { isVisibleWithBoosted } from "./visibility";
 
 export interface LoadOptions {
@@ -53,11 +54,18 @@ export async function loadStatusBundles(
   const mediaByStatus = groupBy(x.mediaRows, (m) => m.statusId ?? 0);
   const sets = x.flags;
 
-  const bundle = (status: Status, reblog: StatusBundle | null): StatusBundle | undefined => {
+  const quoteRel = x.quoteRelations;
+  const bundle = (status: Status, reblog: StatusBundle | null, quoted = true): StatusBundle | undefined => {
     const author = accountById.get(status.accountId);
     if (!author) return undefined;
     const poll = pollByStatus.get(status.id) ?? null;
+    const quote =
+      quoted && status.quoteState !== null
+        ? fullQuoteView(status, viewerId, statusById, authorFields, quoteRel, (q) => bundle(q, null, false))
+        : undefined;
     return {
+      ...(quote ? { quote } : {}),
+      viewerFollowsAuthor: quoteRel.following.has(status.accountId),
       status,
       account: author.account,
       role: author.role ?? undefined,

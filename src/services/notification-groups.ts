@@ -9,6 +9,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { type MastodonAccount, serializeAccount } from "../entities/account";
+import { COLLECTION_NOTIFICATION_TYPES } from "../entities/notification";
 import type { MastodonGroupedNotifications } from "../entities/notification-group";
 import { ApiError } from "../errors";
 import type { PageParams } from "../util/pagination";
@@ -22,7 +23,7 @@ import {
   presentGroups,
 } from "./notification-group-present";
 import {
-  allowedTypes,
+  allowedTypes as allowedV1Types,
   filteredCondition,
   type NotificationFilter,
   type NotificationViewer,
@@ -31,6 +32,11 @@ import {
 } from "./notification-list";
 import { reconsiderRequests } from "./notification-requests";
 import { loadVisibleAccounts } from "./relationships/common";
+
+/** Mastodon's NotificationGroupTypeEnum has no collection types: those are v1-only notifications. */
+function allowedTypes(viewer: NotificationViewer, filter: NotificationFilter) {
+  return allowedV1Types(viewer, filter).filter((t) => !COLLECTION_NOTIFICATION_TYPES.has(t));
+}
 
 /** Rows read per batch at least, and batches per page at most. */
 const MIN_BATCH = 40;

@@ -8,11 +8,18 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { accounts, type NotificationType } from "../db/schema";
-import { type MastodonNotification, STATUS_NOTIFICATION_TYPES, serializeNotification } from "../entities/notification";
+import { type MastodonCollection, serializeCollection } from "../entities/collection";
+import {
+  COLLECTION_NOTIFICATION_TYPES,
+  type MastodonNotification,
+  STATUS_NOTIFICATION_TYPES,
+  serializeNotification,
+} from "../entities/notification";
 import type { MastodonStatus } from "../entities/status";
 import { ApiError } from "../errors";
 import type { PageParams } from "../util/pagination";
 import type { VisibleAccount } from "./accounts";
+import { collectionViewsByIds } from "./collections";
 import { type ActiveFilters, applyFilters, loadActiveFilters, matchFilters } from "./filters";
 import { hydrateStatuses } from "./hydrate";
 import { reconsiderRequests } from "./notification-requests";
@@ -28,6 +35,10 @@ const USER_TYPES: readonly NotificationType[] = [
   "favourite",
   "poll",
   "update",
+  "quote",
+  "quoted_update",
+  "added_to_collection",
+  "collection_update",
 ];
 const STAFF_TYPES: readonly NotificationType[] = [...USER_TYPES, "admin.sign_up"];
 
@@ -61,6 +72,8 @@ export interface NotificationRow {
   statusId: number | null;
   createdAt: number;
   groupKey: string | null;
+  /** Set on collection notifications (the grouped list's rows leave it out). */
+  collectionId?: number | null;
 }
 
 export function allowedTypes(viewer: NotificationViewer, filter: NotificationFilter): NotificationType[] {
@@ -124,6 +137,10 @@ async function present(
     const shown = hydrated.length > 0 ? await applyNotificationFilters(hydrated, filters) : hydrated;
     for (const s of shown) statuses.set(s.id, s);
   }
+  const collectionIds = withSender.flatMap((r) =>
+    COLLECTION_NOTIFICATION_TYPES.has(r.type) && r.collectionId ? [r.collectionId] : [],
+  );
+  const collectionViews = await collectionViewsByIds(db, collectionIds, viewerId);
   return withSender.flatMap((r) => {
     const sender = senders.get(r.fromAccountId);
     if (!sender) return [];
@@ -132,12 +149,19 @@ async function present(
       status = r.statusId === null ? undefined : statuses.get(String(r.statusId));
       if (!status) return [];
     }
-    return [serializeNotification(config, r, sender, status)];
+    let collection: MastodonCollection | undefined;
+    if (COLLECTION_NOTIFICATION_TYPES.has(r.type)) {
+      // A deleted collection takes its notifications with it, as a deleted status does.
+      const view = r.collectionId ? collectionViews.get(r.collectionId) : undefined;
+      if (!view) return [];
+      collection = serializeCollection(config, view);
+    }
+    return [serializeNotification(config, r, sender, status, collection)];
   });
 }
 
 const columns = sql`id, type, from_account_id AS fromAccountId, status_id AS statusId, created_at AS createdAt,
-  group_key AS groupKey`;
+  collection_id AS collectionId, group_key AS groupKey`;
 
 /** Mastodon's `browserable`: filtered notifications only on request, or when one sender is asked for. */
 export function filteredCondition(filter: NotificationFilter, alias = ""): SQL {

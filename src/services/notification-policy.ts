@@ -38,6 +38,7 @@ const FILTERABLE_TYPES: ReadonlySet<NotificationType> = new Set<NotificationType
   "follow",
   "follow_request",
   "favourite",
+  "added_to_collection",
 ]);
 
 const NEW_ACCOUNT_MS = 30 * 24 * 3600_000;

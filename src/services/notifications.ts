@@ -20,6 +20,8 @@ export interface NewNotification {
   fromAccountId: number;
   type: NotificationType;
   statusId?: number | null;
+  /** The collection an `added_to_collection` / `collection_update` is about. */
+  collectionId?: number | null;
   now?: number;
 }
 
@@ -35,8 +37,9 @@ export async function notify(db: Db, n: NewNotification): Promise<number | undef
   // One statement: the recipient must be a local user, and none of their blocks, mutes or domain
   // blocks may cover the actor. `OR IGNORE` absorbs duplicates.
   const rows = await db.all<{ id: number }>(sql`
-    INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, status_id, created_at, filtered, group_key)
-    SELECT ${id}, ${n.recipientId}, ${n.fromAccountId}, ${n.type}, ${n.statusId ?? null}, ${now}, ${filtered ? 1 : 0}, ${groupKey}
+    INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, status_id, created_at, filtered, group_key, collection_id)
+    SELECT ${id}, ${n.recipientId}, ${n.fromAccountId}, ${n.type}, ${n.statusId ?? null}, ${now}, ${filtered ? 1 : 0}, ${groupKey},
+      ${n.collectionId ?? null}
     WHERE EXISTS (SELECT 1 FROM users WHERE account_id = ${n.recipientId})
       AND NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = ${n.recipientId} AND target_account_id = ${n.fromAccountId})
       AND NOT EXISTS (

@@ -11,6 +11,7 @@ import { deleteObjects } from "../media/store";
 import { plainTextToHtml } from "../text/html";
 import { coerceBool, type ParamObject, type Params, type ParamValue } from "../util/params";
 import type { FieldError } from "./accounts";
+import { readAttributionDomains, validateAttributionDomains } from "./attribution-domains";
 import { defaultProfileMedia, type ProfileMedia, stageProfileImages } from "./profile-images";
 
 /** Mastodon's limits (Account::MAX_DISPLAY_NAME_LENGTH, MAX_NOTE_LENGTH, DEFAULT_FIELDS_SIZE, field string limit). */
@@ -37,6 +38,8 @@ export interface ProfileInput {
   /** null clears the default language. */
   language?: string | null;
   quotePolicy?: string;
+  /** Replaces the whole list when present (already normalized as Mastodon does). */
+  attributionDomains?: string[];
   /** New images (multipart files); processed and stored by updateProfile. */
   avatar?: File;
   header?: File;
@@ -151,9 +154,8 @@ export function readProfileInput(params: Params): ProfileInput {
       errors.push(invalid(`${name}_description`, "cannot be set on this server yet", "ERR_UNSUPPORTED"));
     }
   }
-  if (present(raw.attribution_domains)) {
-    errors.push(invalid("attribution_domains", "are not supported on this server yet", "ERR_UNSUPPORTED"));
-  }
+  const attributionDomains = readAttributionDomains(raw.attribution_domains, errors);
+  if (attributionDomains !== undefined) input.attributionDomains = attributionDomains;
   return input;
 }
 
@@ -187,6 +189,7 @@ function validate(input: ProfileInput): FieldError[] {
   if (input.quotePolicy !== undefined && !(QUOTE_POLICIES as readonly string[]).includes(input.quotePolicy)) {
     errors.push({ field: "source.quote_policy", message: "is not included in the list", code: "ERR_INCLUSION" });
   }
+  if (input.attributionDomains !== undefined) errors.push(...validateAttributionDomains(input.attributionDomains));
   return errors;
 }
 
@@ -250,6 +253,7 @@ async function writeProfile(
   if (input.indexable !== undefined) set.indexable = input.indexable;
   if (input.hideCollections !== undefined) set.hideCollections = input.hideCollections;
   if (input.fields !== undefined) set.fields = withVerification(input.fields, current.account.fields);
+  if (input.attributionDomains !== undefined) set.attributionDomains = input.attributionDomains;
 
   const settings: UserSettings = { ...current.user.settings };
   let settingsChanged = false;

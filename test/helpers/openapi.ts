@@ -24,7 +24,17 @@ function schemaOnly(node: unknown): unknown {
 
 let components: unknown;
 function cleanComponents(): unknown {
-  if (components === undefined) components = schemaOnly(openapi.components);
+  if (components === undefined) {
+    const clean = schemaOnly(openapi.components) as { schemas: { Status: { properties: { quote: Record<string, unknown> } } } };
+    // Status.quote is `oneOf` Quote | ShallowQuote, but neither forbids the other's fields, so every
+    // quote matches both and `oneOf` can never hold: it is read as the `anyOf` the document means.
+    const quote = clean.schemas.Status.properties.quote;
+    if (quote.oneOf) {
+      quote.anyOf = quote.oneOf;
+      delete quote.oneOf;
+    }
+    components = clean;
+  }
   return components;
 }
 

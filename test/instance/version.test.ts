@@ -10,10 +10,10 @@ describe("version strings", () => {
   it("starts with a Mastodon version whose minor is one digit (Ice Cubes reads the first three characters)", () => {
     expect(MASTODON_COMPATIBLE_VERSION).toMatch(/^4\.\d\.\d+$/);
     expect(VERSION_STRING).toBe(`${MASTODON_COMPATIBLE_VERSION} (compatible; Petrel ${PETREL_VERSION})`);
-    expect(Number.parseFloat(VERSION_STRING.slice(0, 3))).toBeCloseTo(4.3);
+    expect(Number.parseFloat(VERSION_STRING.slice(0, 3))).toBeCloseTo(4.5);
   });
 
-  it("advertises API level 2 now that grouped v2 notifications exist (level 3 is PKCE for the official Android app)", () => {
-    expect(API_VERSION_MASTODON).toBe(2);
+  it("advertises API level 7: quote posts (test/quotes) on top of levels 3–6 (test/api-levels), not the 4.6 profile API", () => {
+    expect(API_VERSION_MASTODON).toBe(7);
   });
 });

@@ -11,6 +11,7 @@ import { newId } from "../../ids";
 import type { Activity } from "../vocab/activity";
 import type { ApObject } from "../vocab/object";
 import { fetchObject, findStatusByUri, type InboxContext, PermanentError } from "./context";
+import { quotesLocal, recordRemoteQuote } from "./quotes";
 import type { StatusDraft } from "./status-draft";
 import { checkAuthorship, objectFromFetched, storeRemoteStatus } from "./store-status";
 import { isTombstoned } from "./tombstones";
@@ -45,12 +46,17 @@ export async function handleCreate(ctx: InboxContext, activity: Activity, actor:
   let declined = false;
   const stored = await storeRemoteStatus(ctx, object, actor, {
     accept: async (draft: StatusDraft, parent: Status | null) => {
-      const related = draft.mentions.some((m) => m.local) || parent?.local || (await hasLocalFollowers(ctx, actor.id));
+      const related =
+        draft.mentions.some((m) => m.local) ||
+        parent?.local ||
+        quotesLocal(ctx, object) ||
+        (await hasLocalFollowers(ctx, actor.id));
       declined = !related;
       return related;
     },
   });
   if (declined || !stored) return { done: true, note: "not related to any local account" };
+  await recordRemoteQuote(ctx, stored, object, actor);
   return { done: true };
 }
 

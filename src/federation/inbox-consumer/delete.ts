@@ -11,6 +11,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { type Account, accounts, type Status, statuses } from "../../db/schema";
 import { deletionStatements, enqueueDeletions } from "../../services/statuses/delete";
 import { runInBatch } from "../../services/statuses/raw";
+import { revokeByStampDeletion } from "../quote-requests";
 import type { Activity } from "../vocab/activity";
 import { findStatusByUri, type InboxContext, PermanentError } from "./context";
 import type { Outcome } from "./create";
@@ -41,6 +42,7 @@ export async function handleDelete(ctx: InboxContext, activity: Activity, actor:
   // As Mastodon, every Delete from the object's own server leaves a tombstone, so a Create that
   // arrives later (or is retried) cannot bring the post back.
   const remembered = await recordTombstone(ctx, id, actor);
+  if (!status && (await revokeByStampDeletion(ctx, id, actor))) return { done: true, note: "quote authorization withdrawn" };
   if (!status)
     return { done: true, note: remembered ? "tombstone kept for a post we do not have" : "delete of a post we do not have" };
   await removeStatus(ctx, status);

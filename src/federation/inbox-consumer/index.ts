@@ -14,6 +14,7 @@ import { inboxActivities } from "../../db/schema";
 import type { Bindings } from "../../env";
 import type { InboxMessage } from "../../queue/messages";
 import { remoteContext } from "../fetch";
+import { handleQuoteRequestAnswer, isQuoteRequestAnswer } from "../quote-requests";
 import { type Activity, parseActivity } from "../vocab/activity";
 import { actorAccount, type InboxContext, type InboxDeps, PermanentError, TransientError } from "./context";
 import { handleCreate, type Outcome } from "./create";
@@ -22,6 +23,7 @@ import { handleFlag } from "./flag";
 import { handleAccept, handleBlock, handleFollow, handleReject } from "./follows";
 import { handleAnnounce, handleFeatured, handleLike, handleUndo } from "./interactions";
 import { handleMove } from "./move";
+import { handleQuoteRequest } from "./quotes";
 import { handleUpdate } from "./update";
 
 export type { InboxDeps } from "./context";
@@ -55,8 +57,10 @@ async function dispatch(ctx: InboxContext, activity: Activity): Promise<Outcome>
     case "Follow":
       return handleFollow(ctx, activity, actor);
     case "Accept":
+      if (await isQuoteRequestAnswer(ctx, activity)) return handleQuoteRequestAnswer(ctx, activity, actor, "Accept");
       return handleAccept(ctx, activity, actor);
     case "Reject":
+      if (await isQuoteRequestAnswer(ctx, activity)) return handleQuoteRequestAnswer(ctx, activity, actor, "Reject");
       return handleReject(ctx, activity, actor);
     case "Undo":
       return handleUndo(ctx, activity, actor);
@@ -80,6 +84,8 @@ async function dispatch(ctx: InboxContext, activity: Activity): Promise<Outcome>
       return handleMove(ctx, activity, actor);
     case "Flag":
       return handleFlag(ctx, activity, actor);
+    case "QuoteRequest":
+      return handleQuoteRequest(ctx, activity, actor);
   }
 }
 

@@ -12,6 +12,7 @@ import { newId } from "../../ids";
 import { storeRemoteEmojis } from "../../services/custom-emojis";
 import { fanout } from "../../services/statuses/post";
 import { tagStatements } from "../../services/statuses/render";
+import { remoteQuotePolicy } from "../quotes";
 import { type ApObject, parseObject } from "../vocab/object";
 import {
   fetchObject,
@@ -127,6 +128,10 @@ export async function storeRemoteStatus(
     repliesCount: 0,
     reblogsCount: 0,
     favouritesCount: 0,
+    quotedStatusId: null,
+    quoteState: null,
+    quoteApprovalPolicy: remoteQuotePolicy(object.canQuote, author),
+    quotesCount: 0,
     editedAt: object.updated && object.published && object.updated !== object.published ? Date.parse(object.updated) : null,
     createdAt,
   };

@@ -21,6 +21,7 @@ import type { ApObject } from "../vocab/object";
 import { findStatusByUri, type InboxContext, PermanentError, TransientError } from "./context";
 import type { Outcome } from "./create";
 import { objectOf } from "./create";
+import { recordRemoteQuote } from "./quotes";
 import { type DraftMention, draftFromObject, mediaStatements, mentionRowsStatement } from "./status-draft";
 import { checkAuthorship, pollRow } from "./store-status";
 import { isTombstoned } from "./tombstones";
@@ -47,6 +48,7 @@ export async function handleUpdate(ctx: InboxContext, activity: Activity, actor:
     throw new PermanentError(`${actor.uri} may not edit ${object.id}`);
   }
   await applyEdit(ctx, status, object, actor);
+  await recordRemoteQuote(ctx, status, object, actor);
   return { done: true };
 }
 

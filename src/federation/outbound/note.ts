@@ -14,6 +14,7 @@ import { loadStatusBundles } from "../../services/hydrate";
 import { tagUrl } from "../../text/status-text";
 import { actorUri, mediaUrl } from "../../urls";
 import { isoDate } from "../../util/time";
+import { loadNoteQuotes, type NoteQuote, QUOTE_CONTEXT_TERMS, quoteNoteFields } from "../quotes";
 import { PUBLIC_COLLECTION } from "../vocab/json";
 
 /** Mastodon's context for statuses and their activities. */
@@ -31,6 +32,7 @@ export const NOTE_CONTEXT = [
     focalPoint: { "@container": "@list", "@id": "toot:focalPoint" },
     Hashtag: "as:Hashtag",
     Emoji: "toot:Emoji",
+    ...QUOTE_CONTEXT_TERMS,
   },
 ] as const;
 
@@ -84,6 +86,8 @@ export interface NoteSource {
   inReplyToUri: string | null;
   /** `Emoji` tags of the local custom emoji its text uses (src/services/custom-emojis.ts). */
   emojiTags?: EmojiTag[];
+  /** Its quote, if it is a quote post (src/federation/quotes.ts). */
+  quote?: NoteQuote;
 }
 
 /** Loads what the object of local status `statusId` needs; undefined when it is gone or not local. */
@@ -111,6 +115,11 @@ export async function loadNoteSources(db: Db, config: Config, ids: readonly numb
     config,
     local.flatMap((b) => [b.status.content, b.status.spoilerText]),
   );
+  const quotes = await loadNoteQuotes(
+    db,
+    config,
+    local.map((b) => b.status),
+  );
   const parentUri = new Map(
     parents.map((p) => [p.id, p.uri ?? localStatusUri(config, p.username, { id: p.id, reblogOfId: p.reblog_of_id })]),
   );
@@ -121,6 +130,7 @@ export async function loadNoteSources(db: Db, config: Config, ids: readonly numb
       media: bundle.mediaRows ?? [],
       inReplyToUri: status.inReplyToId === null ? null : (parentUri.get(status.inReplyToId) ?? null),
       emojiTags: emojiTagsIn(emoji, [status.content, status.spoilerText]),
+      ...(quotes.has(status.id) ? { quote: quotes.get(status.id) } : {}),
     });
   }
   return out;
@@ -202,5 +212,6 @@ export function noteObject(config: Config, source: NoteSource, now = Date.now())
     shares: { id: `${uri}/shares`, type: "Collection", totalItems: status.reblogsCount },
   };
   if (bundle.poll) Object.assign(note, pollFields(bundle.poll, now));
+  Object.assign(note, quoteNoteFields(config, status, account, source.quote));
   return note;
 }

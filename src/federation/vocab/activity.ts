@@ -42,6 +42,7 @@ export const ACTIVITY_TYPES = [
   "Move",
   "Add",
   "Remove",
+  "QuoteRequest",
 ] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 
@@ -98,6 +99,8 @@ const ALLOWED: Record<ActivityType, readonly ReferenceKind[]> = {
   Move: ["link", "actor"],
   Add: ["link", "object", "actor", "other"],
   Remove: ["link", "object", "actor", "other"],
+  // FEP-044f: the quoted post, by id (Mastodon sends it so) or embedded.
+  QuoteRequest: ["link", "object"],
 };
 
 /** Announce(Create(Note)) is as deep as real peers nest; anything deeper is refused, not recursed into. */

@@ -68,6 +68,8 @@ export interface Actor {
   group: boolean;
   published: string | null;
   alsoKnownAs: string[];
+  /** Mastodon 4.4 `toot:attributionDomains`: bare domain names, unchecked here. */
+  attributionDomains: string[];
   movedTo: string | null;
   /** FEP-2c59 `webfinger` (`acct:` less), when the actor names its own handle. */
   webfinger: string | null;
@@ -152,6 +154,7 @@ export function parseActor(json: unknown): Parsed<Actor> {
     published: date(json.published),
     // Only URLs: some peers put handles here (microblog.pub), which name no actor we could verify.
     alsoKnownAs: ids(term(json, "alsoKnownAs")),
+    attributionDomains: asArray(term(json, "attributionDomains", "toot")).filter((d): d is string => typeof d === "string"),
     movedTo: idOf(term(json, "movedTo")),
     webfinger: webfinger && /^[^@\s]+@[^@\s]+$/.test(webfinger) ? webfinger : null,
   });

@@ -76,6 +76,8 @@ export interface ApObject {
   /** FEP-044f `quote`, else the legacy `quoteUrl`, `quoteUri`, `_misskey_quote` (Mastodon reads all four). */
   quote: string | null;
   quoteAuthorization: string | null;
+  /** GoToSocial's `interactionPolicy.canQuote` as Mastodon reads it: actor/collection ids; null when absent. */
+  canQuote: { automatic: string[]; manual: string[] } | null;
   conversation: string | null;
   replies: string | null;
   /** Misskey's MFM source (`_misskey_content`), kept for quotes and edits of Misskey posts. */
@@ -143,6 +145,16 @@ function quoteOf(obj: JsonObject): string | null {
   );
 }
 
+const PUBLIC_IRI = "https://www.w3.org/ns/activitystreams#Public";
+
+function canQuoteOf(obj: JsonObject): { automatic: string[]; manual: string[] } | null {
+  const policy = isObject(obj.interactionPolicy) ? obj.interactionPolicy.canQuote : undefined;
+  if (!isObject(policy)) return null;
+  // `as:Public` and `Public` are the compacted forms of the public collection.
+  const ids = (v: unknown) => asArray(v).flatMap((x) => (x === "as:Public" || x === "Public" ? [PUBLIC_IRI] : (idOf(x) ?? [])));
+  return { automatic: ids(policy.automaticApproval), manual: ids(policy.manualApproval) };
+}
+
 /** Mastodon's `conversation` is a `tag:` URI, not a URL; Pleroma's `context` may be either. */
 function conversationOf(value: unknown): string | null {
   return typeof value === "string" ? str(value) : idOf(value);
@@ -187,6 +199,7 @@ export function parseObject(json: unknown): Parsed<ObjectDocument> {
     icon: parseImage(json.icon) ?? parseImage(json.image),
     quote: quoteOf(json),
     quoteAuthorization: idOf(json.quoteAuthorization),
+    canQuote: canQuoteOf(json),
     conversation: conversationOf(term(json, "conversation", "ostatus")) ?? conversationOf(json.context),
     replies: idOf(json.replies),
     misskeyContent: text(json._misskey_content) ?? misskeySource,

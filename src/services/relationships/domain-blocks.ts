@@ -82,3 +82,23 @@ export async function listDomainBlocks(
     ORDER BY ${range.order} LIMIT ${page.limit}`);
   return finishRowPage(rows, page, range.ascending);
 }
+
+/**
+ * `GET /api/v1/domain_blocks/preview` (Mastodon 4.4): what blocking `domain` would cost the user —
+ * how many accounts there they follow and how many follow them. Each count walks the user's own
+ * follows (indexed by account), never every account on the domain.
+ */
+export async function previewDomainBlock(
+  db: Db,
+  accountId: number,
+  rawDomain: string | undefined,
+): Promise<{ following_count: number; followers_count: number }> {
+  const domain = requireDomain(rawDomain);
+  const [following = [], followers = []] = await batchSql(db, [
+    sql`SELECT count(*) AS n FROM follows f JOIN accounts a ON a.id = f.target_account_id
+      WHERE f.account_id = ${accountId} AND a.domain = ${domain}`,
+    sql`SELECT count(*) AS n FROM follows f JOIN accounts a ON a.id = f.account_id
+      WHERE f.target_account_id = ${accountId} AND a.domain = ${domain}`,
+  ]);
+  return { following_count: Number(following[0]?.n ?? 0), followers_count: Number(followers[0]?.n ?? 0) };
+}

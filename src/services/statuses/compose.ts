@@ -37,6 +37,9 @@ export interface ComposeInput {
   poll: PollInput | null;
   inReplyToId: string | undefined;
   scheduledAt: string | undefined;
+  /** Quote posts (src/services/quotes/compose-quote.ts). */
+  quotedStatusId?: string | undefined;
+  quoteApprovalPolicy?: string | undefined;
 }
 
 /** `status`, `spoiler_text`, `poll[...]`, ... from any encoding the client chose. */
@@ -52,6 +55,8 @@ export function readComposeInput(params: Params): ComposeInput {
     poll: readPoll(params),
     inReplyToId: params.string("in_reply_to_id"),
     scheduledAt: params.string("scheduled_at"),
+    quotedStatusId: params.string("quoted_status_id"),
+    quoteApprovalPolicy: params.string("quote_approval_policy"),
   };
 }
 

@@ -2,6 +2,10 @@
  * Deleting your own status (Mastodon's StatusesController#destroy + RemovalWorker), in ONE batch:
  * the status, its boosts, and everything that hangs off them. The answer is the status as it was,
  * with its source `text` and poll, so clients can offer delete-and-redraft.
+ *
+ * Media (Mastodon 4.4, API level 4): by default the attachments outlive the status, detached, so the
+ * redraft can attach them again (RemoveStatusService with `redraft: true`); `delete_media=true` deletes
+ * them, rows and files, with the status.
  */
 import { eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
@@ -9,6 +13,7 @@ import type { Db } from "../../db/client";
 import {
   bookmarks,
   favourites,
+  mediaAttachments,
   mentions,
   notifications,
   polls,
@@ -24,11 +29,26 @@ import type { MastodonStatus } from "../../entities/status";
 import { notFound } from "../../errors";
 import { tombstoneStatement } from "../../federation/outbound/tombstones";
 import { parseId } from "../../ids";
+import { deleteObjects } from "../../media/store";
 import type { FanoutMessage } from "../../queue/messages";
+import { quoteDeletionStatements } from "../quotes/delete-quote";
 import { findStatus, statusJson } from "./lookup";
 import type { Author, PostEnv } from "./post";
 
-export async function deleteStatus(env: PostEnv, author: Author, rawId: string): Promise<MastodonStatus> {
+export interface DeleteStatusOptions {
+  /** `delete_media`: delete the attachments too instead of keeping them for a redraft. */
+  deleteMedia?: boolean;
+  /** Where the attachments' files live; needed when `deleteMedia` is set. */
+  bucket?: R2Bucket;
+  now?: number;
+}
+
+export async function deleteStatus(
+  env: PostEnv,
+  author: Author,
+  rawId: string,
+  options: DeleteStatusOptions = {},
+): Promise<MastodonStatus> {
   const { db, config } = env;
   const id = parseId(rawId);
   const status = id === undefined ? undefined : await findStatus(db, id);
@@ -40,7 +60,29 @@ export async function deleteStatus(env: PostEnv, author: Author, rawId: string):
     .select({ id: statuses.id, accountId: statuses.accountId, reblogOfId: statuses.reblogOfId })
     .from(statuses)
     .where(eq(statuses.reblogOfId, status.id));
-  await db.batch(deletionStatements(db, status));
+  const media = options.deleteMedia
+    ? await db
+        .select({ fileKey: mediaAttachments.fileKey, previewKey: mediaAttachments.previewKey })
+        .from(mediaAttachments)
+        .where(eq(mediaAttachments.statusId, status.id))
+    : [];
+  await db.batch([
+    ...deletionStatements(db, status),
+    options.deleteMedia
+      ? db.delete(mediaAttachments).where(eq(mediaAttachments.statusId, status.id))
+      : // Detached uploads are swept a day after created_at (src/media/cleanup.ts): restarting that
+        // clock gives the redraft the same day a fresh upload gets, even for an old status.
+        db
+          .update(mediaAttachments)
+          .set({ statusId: null, createdAt: options.now ?? Date.now() })
+          .where(eq(mediaAttachments.statusId, status.id)),
+  ]);
+  // Files after rows, as everywhere: a row whose files are gone would be served broken.
+  if (options.bucket)
+    await deleteObjects(
+      options.bucket,
+      media.flatMap((m) => [m.fileKey, m.previewKey]),
+    );
   await enqueueDeletions(env.fanout, [...boosts, status]);
   return body;
 }
@@ -78,6 +120,7 @@ export function deletionStatements(db: Db, status: Status): [BatchItem<"sqlite">
     db.delete(polls).where(eq(polls.statusId, id)),
     db.delete(statusEdits).where(eq(statusEdits.statusId, id)),
     db.delete(customFilterStatuses).where(eq(customFilterStatuses.statusId, id)),
+    ...quoteDeletionStatements(db, status),
     db.delete(statuses).where(eq(statuses.reblogOfId, id)),
     db.delete(statuses).where(eq(statuses.id, id)),
   ];

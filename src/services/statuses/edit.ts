@@ -14,6 +14,7 @@ import { notFound } from "../../errors";
 import { newId, parseId } from "../../ids";
 import { requireVisibleAccountWithRole } from "../accounts";
 import { notify } from "../notifications";
+import { editQuotePolicy, notifyQuoters } from "../quotes/quote-actions";
 import {
   type ComposeInput,
   cleanPollOptions,
@@ -61,6 +62,7 @@ export async function editStatus(env: PostEnv, author: Author, rawId: string, in
     sensitive !== status.sensitive ||
     language !== status.language ||
     pollPlan.changed;
+  await editQuotePolicy(db, status, author.user, input.quoteApprovalPolicy);
   if (!changed) return statusJson(db, config, me, status.id);
 
   const rendered = await renderStatusText(db, config, text, me);
@@ -106,6 +108,7 @@ export async function editStatus(env: PostEnv, author: Author, rawId: string, in
   );
   await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   await notifyBoosters(db, status, me, now);
+  await notifyQuoters(db, status, me, now);
   await fanout(env.fanout, status.id, "status.updated");
   return statusJson(db, config, me, status.id);
 }

@@ -14,10 +14,22 @@ import { serializeMediaAttachment } from "../../entities/media-attachment";
 import type { ScheduledParams } from "../../entities/scheduled-status";
 import { type MastodonStatus, type StatusBundle, serializeStatus } from "../../entities/status";
 import { ApiError } from "../../errors";
+import { quoteRequestUri, sendQuoteRequest } from "../../federation/quote-requests";
 import { newId, parseId } from "../../ids";
 import { enqueueFanout } from "../../queue/messages";
 import { attachEmojis } from "../custom-emoji-hydrate";
 import { claimMediaForStatus } from "../media";
+import {
+  anonymousQuote,
+  checkDirectQuote,
+  notifyQuoted,
+  quoteEntity,
+  quotePolicyName,
+  quoteStatements,
+  quoteVisibility,
+  resolveQuote,
+  resolveQuotePolicy,
+} from "../quotes/compose-quote";
 import { loadVisibleStatuses } from "../visibility";
 import {
   type ComposeInput,
@@ -78,7 +90,10 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
 
   const thread = await resolveThread(db, author.account.id, input.inReplyToId);
   const scheduledAt = options.allowSchedule === false ? undefined : parseScheduledAt(input.scheduledAt, now);
-  const visibility = resolveVisibility(input.visibility, author.account, author.user);
+  const quote = await resolveQuote(db, author.account.id, input.quotedStatusId);
+  const visibility = quoteVisibility(resolveVisibility(input.visibility, author.account, author.user), quote);
+  const quotePolicy = resolveQuotePolicy(input.quoteApprovalPolicy, author.user, visibility);
+  if (quote && !quote.quotedAccountLocal) quote.requestUri = quoteRequestUri(config, author.account.username, quote.id);
   const { text, spoilerText } = normalizeText(input);
   const hasMedia = input.mediaIds.length > 0;
   const errors = [
@@ -108,6 +123,8 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
       scheduled_at: null,
       idempotency: null,
       with_rate_limit: false,
+      quoted_status_id: quote ? String(quote.quoted.id) : null,
+      quote_approval_policy: quotePolicyName(input.quoteApprovalPolicy, author.user),
     };
     const body = await scheduleStatus(db, {
       accountId: author.account.id,
@@ -123,6 +140,12 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
   }
 
   const rendered = await renderStatusText(db, config, text, author.account.id);
+  checkDirectQuote(
+    visibility,
+    quote,
+    author.account.id,
+    rendered.mentions.map((a) => a.id),
+  );
   const id = newId(now);
   const claimed = await claimMediaForStatus(db, author.account.id, input.mediaIds, id);
   const poll = input.poll ? newPoll(input.poll, id, author.account.id, now) : null;
@@ -151,6 +174,10 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
     repliesCount: 0,
     reblogsCount: 0,
     favouritesCount: 0,
+    quotedStatusId: quote?.quoted.id ?? null,
+    quoteState: quote?.state ?? null,
+    quoteApprovalPolicy: quotePolicy,
+    quotesCount: 0,
     editedAt: null,
     createdAt: now,
   };
@@ -176,12 +203,14 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
   // One query, and only when the text or the author's name holds a `:shortcode:`.
   await attachEmojis(db, config, [bundle]);
   const body = serializeStatus(config, bundle, { viewerId: author.account.id, now });
+  if (quote) body.quote = await quoteEntity(db, config, author.account.id, quote);
 
   const statements: BatchItem<"sqlite">[] = [
     db.insert(statuses).values(row),
     ...mentionStatements(db, id, rendered.mentions),
     ...tagStatements(db, id, rendered.tags, now),
     ...(poll ? [db.insert(polls).values(poll)] : []),
+    ...(quote ? quoteStatements(db, row, quote, now) : []),
     ...claimed.statements,
     ...(key ? idempotencyStatements(db, author.user.id, key, body, now) : []),
     ...(options.extraStatements ?? []),
@@ -197,6 +226,11 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
   // The streams get the status rendered without a viewer, from here and in the FANOUT message, so
   // neither the public channels nor the followers' sockets wait for a hydration in the consumer.
   const forStreams = serializeStatus(config, { ...bundle, flags: null }, { viewerId: null, now });
+  if (quote && body.quote && "quoted_status" in body.quote) {
+    forStreams.quote = anonymousQuote(body.quote);
+    await notifyQuoted(db, row, quote, now);
+    await sendQuoteRequest(env, author.account, row, quote);
+  }
   env.afterCommit?.(forStreams);
   await fanout(env.fanout, id, "status.created", env.afterCommit ? { rendered: forStreams, channelsSent: true } : {});
   return { kind: "status", statusId: id, body };

@@ -91,6 +91,8 @@ function inputFrom(params: ScheduledParams): ComposeInput {
       : null,
     inReplyToId: params.in_reply_to_id === null ? undefined : String(params.in_reply_to_id),
     scheduledAt: undefined,
+    quotedStatusId: params.quoted_status_id ?? undefined,
+    quoteApprovalPolicy: params.quote_approval_policy ?? undefined,
   };
 }
 

@@ -19,7 +19,7 @@ import { parseAcct, type VisibleAccount } from "../../../services/accounts";
 import { blockAccount, listBlocks, unblockAccount } from "../../../services/relationships/block";
 import { listFollowCollection, listFollowRequests, listsContaining } from "../../../services/relationships/collections";
 import { type RowPage, requireTargetAccount } from "../../../services/relationships/common";
-import { blockDomain, listDomainBlocks, unblockDomain } from "../../../services/relationships/domain-blocks";
+import { blockDomain, listDomainBlocks, previewDomainBlock, unblockDomain } from "../../../services/relationships/domain-blocks";
 import {
   authorizeFollowRequest,
   followAccount,
@@ -246,6 +246,12 @@ relationshipsRoutes.get("/api/v1/domain_blocks", userRequired("read:blocks"), as
   const page = readPageParams(await readParams(c), { defaultLimit: 100, maxLimit: 200 });
   const result = await listDomainBlocks(c.get("db"), currentUser(c).account.id, page);
   return paged(c, result, (item) => item.domain);
+});
+
+// Mastodon asks for a write scope here: the preview is the first step of blocking.
+relationshipsRoutes.get("/api/v1/domain_blocks/preview", userRequired("write:blocks"), async (c) => {
+  const params = await readParams(c);
+  return c.json(await previewDomainBlock(c.get("db"), currentUser(c).account.id, params.string("domain")));
 });
 
 relationshipsRoutes.post("/api/v1/domain_blocks", userRequired("write:blocks"), async (c) => {

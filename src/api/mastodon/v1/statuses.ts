@@ -24,6 +24,7 @@ import { requireVisibleStatus, statusJson } from "../../../services/statuses/loo
 import { type PostEnv, postStatus } from "../../../services/statuses/post";
 import { publishNewStatus } from "../../../streaming/publish";
 import { linkHeader, readPageParams } from "../../../util/pagination";
+import { coerceBool } from "../../../util/params";
 import { readParams } from "../../../util/request";
 
 export const statusesRoutes = new Hono<AppEnv>();
@@ -81,7 +82,8 @@ statusesRoutes.get("/api/v1/statuses/:id", ...publicRead, async (c) => {
 });
 
 statusesRoutes.delete("/api/v1/statuses/:id", userRequired("write:statuses"), async (c) => {
-  return c.json(await deleteStatus(postEnv(c), author(c), c.req.param("id")));
+  const deleteMedia = coerceBool((await readParams(c)).raw.delete_media) === true;
+  return c.json(await deleteStatus(postEnv(c), author(c), c.req.param("id"), { deleteMedia, bucket: c.env.MEDIA }));
 });
 
 for (const method of ["put", "patch"] as const) {

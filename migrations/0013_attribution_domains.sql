@@ -1,0 +1,1 @@
+ALTER TABLE `accounts` ADD `attribution_domains` text DEFAULT '[]' NOT NULL;
