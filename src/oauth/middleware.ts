@@ -39,7 +39,7 @@ const TOKEN_SQL = `SELECT ${tokenRow.columns}, ${userRow.columns}, ${accountRow.
   FROM ${getTableName(oauthAccessTokens)} t
   LEFT JOIN ${getTableName(users)} u ON u.id = t.${oauthAccessTokens.userId.name}
   LEFT JOIN ${getTableName(accounts)} a ON a.id = u.${users.accountId.name}
-  WHERE t.${oauthAccessTokens.tokenHash.name} = ?1 AND t.${oauthAccessTokens.revokedAt.name} IS NULL
+  WHERE t.${oauthAccessTokens.tokenHash.name} = ? AND t.${oauthAccessTokens.revokedAt.name} IS NULL
   LIMIT 1`;
 
 /** Resolves a raw bearer token to its auth context; `undefined` for unknown, revoked or disabled. */

@@ -77,11 +77,11 @@ export function compileKeywords(keywords: ReadonlyArray<{ keyword: string; whole
 const filterRow = rowReader(customFilters, "f");
 // Every home, list, public, thread and notification page runs these three: plain strings, bound once.
 const FILTERS_SQL = `SELECT ${filterRow.columns} FROM ${getTableName(customFilters)} f
-  WHERE f.account_id = ?1 AND (f.expires_at IS NULL OR f.expires_at > ?2)`;
+  WHERE f.account_id = ? AND (f.expires_at IS NULL OR f.expires_at > ?)`;
 const KEYWORDS_SQL = `SELECT filter_id AS filterId, keyword, whole_word AS wholeWord
-  FROM ${getTableName(customFilterKeywords)} WHERE account_id = ?1`;
+  FROM ${getTableName(customFilterKeywords)} WHERE account_id = ?`;
 const STATUSES_SQL = `SELECT filter_id AS filterId, status_id AS statusId
-  FROM ${getTableName(customFilterStatuses)} WHERE account_id = ?1`;
+  FROM ${getTableName(customFilterStatuses)} WHERE account_id = ?`;
 
 export async function loadActiveFilters(db: Db, accountId: number, context: FilterContext, now: number): Promise<ActiveFilters> {
   const d1 = db.$client;
