@@ -6,13 +6,9 @@ import { expectEntity } from "../helpers/openapi";
 
 export type Json = Record<string, unknown>;
 
-export async function rows<T = Record<string, unknown>>(sql: string, ...args: unknown[]): Promise<T[]> {
-  return (
-    await env.DB.prepare(sql)
-      .bind(...args)
-      .all<T>()
-  ).results;
-}
+import { rows } from "../lists/helpers";
+
+export { rows };
 
 /** A user who opted into discovery, so others may feature them (Mastodon's `feature?`). */
 export async function featureable(options: { scopes?: string } = {}): Promise<TestUser> {

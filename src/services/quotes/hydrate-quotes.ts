@@ -25,14 +25,18 @@ export interface QuoteRelations {
   domainBlocked: Set<number>;
 }
 
-const EMPTY: QuoteRelations = {
-  blocking: new Set(),
-  blockedBy: new Set(),
-  muting: new Set(),
-  following: new Set(),
-  mentioned: new Set(),
-  domainBlocked: new Set(),
-};
+function noRelations(): QuoteRelations {
+  return {
+    blocking: new Set(),
+    blockedBy: new Set(),
+    muting: new Set(),
+    following: new Set(),
+    mentioned: new Set(),
+    domainBlocked: new Set(),
+  };
+}
+
+const EMPTY = noRelations();
 
 function list(ids: Iterable<number>): SQL {
   const all = [...new Set(ids)];
@@ -90,14 +94,7 @@ export function quoteRelationsQuery(db: Db, viewerId: number | null, rows: Reado
 
 export function quoteRelationsFrom(rows: Array<{ kind: string; id: number }>): QuoteRelations {
   if (rows.length === 0) return EMPTY;
-  const rel: QuoteRelations = {
-    blocking: new Set(),
-    blockedBy: new Set(),
-    muting: new Set(),
-    following: new Set(),
-    mentioned: new Set(),
-    domainBlocked: new Set(),
-  };
+  const rel = noRelations();
   const sets: Record<string, Set<number>> = {
     blocking: rel.blocking,
     blocked_by: rel.blockedBy,
