@@ -64,9 +64,13 @@ export interface LogFeed {
 function logFeed(): LogFeed {
   const listeners = new Set<(line: string) => void>();
   const output: string[] = [];
+  // Pipes deliver chunks, not lines: a long line (a SQL trace) can arrive in pieces.
+  let partial = "";
   return {
     feed(chunk) {
-      for (const line of chunk.split("\n")) {
+      const lines = (partial + chunk).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) {
         if (line.trim() === "") continue;
         output.push(line);
         if (process.env.BENCH_VERBOSE) console.log(`  [worker] ${line}`);
@@ -170,7 +174,7 @@ async function startWranglerServer(
   child.stderr?.setEncoding("utf8").on("data", logs.feed);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.once("exit", (code) => {
-    if (code !== 0 && code !== null) logs.feed(`wrangler dev exited with ${code}`);
+    if (code !== 0 && code !== null) logs.feed(`wrangler dev exited with ${code}\n`);
   });
   return {
     baseUrl: `http://127.0.0.1:${port}`,
