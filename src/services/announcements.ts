@@ -153,22 +153,15 @@ export async function createAnnouncement(db: SqlRunner, input: AnnouncementInput
   await db.batch([
     {
       sql: `INSERT INTO announcements (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
-      params: [
-        a.id,
-        a.text,
-        a.published ? 1 : 0,
-        a.allDay ? 1 : 0,
-        a.scheduledAt,
-        a.startsAt,
-        a.endsAt,
-        a.publishedAt,
-        now,
-        now,
-        a.streamedAt,
-      ],
+      params: [a.id, ...contentParams(a), now, now, a.streamedAt],
     },
   ]);
   return a;
+}
+
+/** The columns an insert and an update both write, in COLUMNS order from `text` to `published_at`. */
+function contentParams(a: Announcement): Array<string | number | null> {
+  return [a.text, a.published ? 1 : 0, a.allDay ? 1 : 0, a.scheduledAt, a.startsAt, a.endsAt, a.publishedAt];
 }
 
 /** Changes what `input` names; publishing an unpublished announcement stamps its publication time. */
@@ -199,18 +192,7 @@ export async function updateAnnouncement(
     {
       sql: `UPDATE announcements SET text = ?, published = ?, all_day = ?, scheduled_at = ?, starts_at = ?, ends_at = ?,
               published_at = ?, updated_at = ?, streamed_at = ? WHERE id = ? AND deleted_at IS NULL`,
-      params: [
-        a.text,
-        a.published ? 1 : 0,
-        a.allDay ? 1 : 0,
-        a.scheduledAt,
-        a.startsAt,
-        a.endsAt,
-        a.publishedAt,
-        now,
-        a.streamedAt,
-        id,
-      ],
+      params: [...contentParams(a), now, a.streamedAt, id],
     },
   ]);
   return a;

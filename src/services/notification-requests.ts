@@ -14,7 +14,7 @@ import { ApiError } from "../errors";
 import { newId } from "../ids";
 import type { PageParams } from "../util/pagination";
 import { hydrateStatuses } from "./hydrate";
-import { batchSql, loadVisibleAccounts, notExcludedFor, type RowPage, rowIdRange } from "./relationships/common";
+import { batchSql, finishRowPage, loadVisibleAccounts, notExcludedFor, type RowPage, rowIdRange } from "./relationships/common";
 
 /** Mastodon's NotificationRequest::MAX_MEANINGFUL_COUNT. */
 const COUNT_CAP = 100;
@@ -95,16 +95,13 @@ export async function listRequests(
   const range = rowIdRange("id", page);
   const rows = await db.all<RequestRow>(sql`SELECT ${columns} FROM notification_requests
     WHERE account_id = ${viewerId} AND ${range.where} ORDER BY ${range.order} LIMIT ${page.limit}`);
-  const ordered = range.ascending ? rows.reverse() : rows;
-  const items = await present(db, config, viewerId, ordered);
-  const first = ordered[0];
-  const last = ordered[ordered.length - 1];
-  return {
-    items,
-    // Cursors come from the rows read, so a suspended sender's request does not end the list early.
-    next: ordered.length === page.limit && last ? last.id : undefined,
-    prev: first ? first.id : undefined,
-  };
+  // Cursors come from the rows read, so a suspended sender's request does not end the list early.
+  const read = finishRowPage(
+    rows.map((row) => ({ ...row, rowId: row.id })),
+    page,
+    range.ascending,
+  );
+  return { ...read, items: await present(db, config, viewerId, read.items) };
 }
 
 async function findRequest(db: Db, viewerId: number, id: number | undefined): Promise<RequestRow> {

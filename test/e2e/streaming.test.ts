@@ -5,15 +5,15 @@
  * socket per stream, the token in `?access_token=`, URL from instance v1 `urls.streaming_api`).
  * Every event comes from real API calls through the real FANOUT queue.
  */
-import { createOAuthAPIClient, createRestAPIClient, createStreamingAPIClient, type mastodon } from "masto";
+import { createStreamingAPIClient, type mastodon } from "masto";
 import generator, { type WebSocketInterface } from "megalodon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type DevServer, startDevServer } from "./helpers/dev-server";
+import { signIn } from "./helpers/masto-steps";
 import { type CreatedUser, createAccount } from "./helpers/petrel-cli";
 
 const SCOPES = "read write follow push";
-const REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob";
 const EVENT_TIMEOUT_MS = 20_000;
 /** How long "never arrives" is watched for, after a later event already arrived. */
 const QUIET_MS = 1_500;
@@ -34,23 +34,6 @@ const maSeen: Seen[] = [];
 const maErrors: unknown[] = [];
 const megaSeen: Array<{ event: string; payload: unknown }> = [];
 let listId = "";
-
-async function login(user: CreatedUser, app: mastodon.v1.Client): Promise<void> {
-  const oauth = createOAuthAPIClient({ url: server.baseUrl });
-  const token = await oauth.token.create({
-    grantType: "password",
-    clientId: app.clientId ?? "",
-    clientSecret: app.clientSecret ?? "",
-    redirectUri: REDIRECT_URI,
-    username: user.email,
-    password: user.password,
-    scope: SCOPES,
-  });
-  tokens[user.username] = token.accessToken;
-  const client = createRestAPIClient({ url: server.baseUrl, accessToken: token.accessToken, timeout: 30_000 });
-  rest[user.username] = client;
-  ids[user.username] = (await client.v1.accounts.verifyCredentials()).id;
-}
 
 function client(name: string): Rest {
   const c = rest[name];
@@ -88,9 +71,11 @@ beforeAll(async () => {
   // One CLI run at a time: concurrent runs meet SQLite's writer lock. Each takes seconds on a loaded machine.
   const users: CreatedUser[] = [];
   for (const name of names) users.push(await createAccount(server.stateDir, name));
-  const anonymous = createRestAPIClient({ url: server.baseUrl });
-  const app = await anonymous.v1.apps.create({ clientName: "Petrel streaming e2e", redirectUris: REDIRECT_URI, scopes: SCOPES });
-  for (const user of users) await login(user, app);
+  for (const signed of await signIn(server.baseUrl, users, SCOPES, "Petrel streaming e2e")) {
+    tokens[signed.user.username] = signed.token;
+    rest[signed.user.username] = signed.client;
+    ids[signed.user.username] = (await signed.client.v1.accounts.verifyCredentials()).id;
+  }
 
   const alice = client("alice");
   for (const name of ["bob", "carol", "dave", "eve"]) await alice.v1.accounts.$select(ids[name] ?? "").follow();
