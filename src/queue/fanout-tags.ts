@@ -15,8 +15,8 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import type { Bindings } from "../env";
 import { accountHub, type FeedEntry, HOME_FEED, runBounded } from "../services/feeds";
+import type { StatusRow } from "../services/home-rules";
 import { type FanoutStats, FOLLOWER_PAGE, HUB_CONCURRENCY, timed } from "./fanout-common";
-import type { StatusRow } from "./fanout-create";
 
 export const TAG_PAGES_PER_MESSAGE = 40;
 

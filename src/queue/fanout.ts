@@ -21,17 +21,17 @@ import type { Bindings } from "../env";
 import { migrateMove } from "../federation/inbox-consumer/move";
 import { deliverStatusUpdated, deliverToFollowers, outboundFromEnv } from "../federation/outbound/statuses";
 import { accountHub } from "../services/feeds";
+import { loadStatus } from "../services/home-rules";
 import { publishEdit } from "../streaming/publish";
 import { conversationUpdated, filtersChanged, notificationCreated } from "./events";
 import { deletedCard, requestCard, statusCard } from "./fanout-card";
 import { type FanoutResult, newStats } from "./fanout-common";
-import { addToFollowers, loadStatus, statusCreated } from "./fanout-create";
+import { addToFollowers, statusCreated } from "./fanout-create";
 import { removeFromFollowers, statusDeleted } from "./fanout-delete";
 import type { FanoutMessage } from "./messages";
 
 export type { FanoutResult, FanoutStats } from "./fanout-common";
 export { FOLLOWER_PAGE, FOLLOWER_PAGES_PER_MESSAGE, HUB_CONCURRENCY } from "./fanout-common";
-export { followerPageQuery } from "./fanout-create";
 
 export async function handleFanout(env: Bindings, message: FanoutMessage, stats = newStats()): Promise<FanoutResult> {
   switch (message.type) {

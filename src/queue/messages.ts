@@ -9,9 +9,10 @@ import type { MastodonStatus } from "../entities/status";
 export type FanoutMessage =
   /**
    * `rendered`: the status as streams show it (no viewer), when the producer had it at hand;
-   * `channelsSent`: the producer already sent it to the public and hashtag channels.
+   * `streamed`: the producer already streamed it (public and hashtag channels, followers' user and
+   * list streams).
    */
-  | { type: "status.created"; v: 1; statusId: number; rendered?: MastodonStatus; channelsSent?: boolean }
+  | { type: "status.created"; v: 1; statusId: number; rendered?: MastodonStatus; streamed?: boolean }
   | { type: "status.updated"; v: 1; statusId: number }
   | { type: "status.deleted"; v: 1; statusId: number; accountId: number; reblogOfId: number | null }
   /**

@@ -60,7 +60,12 @@ export class ChannelHub extends DurableObject<Bindings> {
     return sockets;
   }
 
-  /** A status that entered these accounts' feeds (0 = home, list ids), from the FANOUT consumer. */
+  /** The accounts with sockets in this shard. */
+  async onlineAccounts(): Promise<number[]> {
+    return this.hub.onlineAccounts();
+  }
+
+  /** A new status that these accounts' home (0) and lists take, after the home and list rules. */
   async toFeeds(status: MastodonStatus, targets: Array<{ id: number; feeds: number[] }>): Promise<number> {
     const started = Date.now();
     const frames = await this.hub.toFeeds(status, targets);

@@ -11,8 +11,9 @@ import { type Db, envDb } from "../db/client";
 import type { MastodonStatus } from "../entities/status";
 import type { Bindings } from "../env";
 import { accountHub, runBounded } from "../services/feeds";
+import { type FollowerRow, feedTargets, followerPageQuery, loadStatus, type StatusRow } from "../services/home-rules";
 import { hydrateStatuses } from "../services/hydrate";
-import { type ChannelEvent, shardOf, shardStub, toAllShards } from "./shards";
+import { type ChannelEvent, SOCKET_SHARDS, shardOf, shardStub, toAllShards } from "./shards";
 
 /** AccountHubs told about one edit at most (an author's first local followers); see docs. */
 export const EDIT_FOLLOWERS_MAX = 1000;
@@ -71,8 +72,9 @@ export async function publicExclusions(db: Db, status: MastodonStatus, now = Dat
   return rows.length > EXCLUSIONS_MAX ? null : rows.map((r) => Number(r.id));
 }
 
-async function publishToChannels(env: Bindings, status: MastodonStatus, edit: boolean): Promise<void> {
-  if (status.visibility !== "public" || status.reblog !== null) return;
+/** The event for the public and hashtag channels; undefined when the status belongs to none. */
+async function channelEvent(env: Bindings, status: MastodonStatus, edit: boolean): Promise<ChannelEvent | undefined> {
+  if (status.visibility !== "public" || status.reblog !== null) return undefined;
   const keys = channelKeys(
     {
       account_id: Number(status.account.id),
@@ -82,47 +84,74 @@ async function publishToChannels(env: Bindings, status: MastodonStatus, edit: bo
     },
     status.tags.map((t) => t.name),
   );
-  if (keys.length === 0) return;
+  if (keys.length === 0) return undefined;
   const excluded = await publicExclusions(envDb(env), status);
   const statusId = Number(status.id);
-  const event: ChannelEvent = edit
-    ? { t: "status", statusId, keys, status, excluded, edit: true }
-    : { t: "status", statusId, keys, status, excluded };
-  await toAllShards(env, event);
+  return edit ? { t: "status", statusId, keys, status, excluded, edit: true } : { t: "status", statusId, keys, status, excluded };
+}
+
+async function publishToChannels(env: Bindings, status: MastodonStatus, edit: boolean): Promise<void> {
+  const event = await channelEvent(env, status, edit);
+  if (event) await toAllShards(env, event);
 }
 
 /**
- * A new status: the public and hashtag channels (when it is public and not a boost). Best effort, as
- * all streaming: a failure is logged, never thrown (the posting request calls it in `waitUntil`).
+ * A new status, streamed the moment it is committed (the posting request calls this in `waitUntil`;
+ * the FANOUT consumer for statuses from elsewhere): the public and hashtag channels when it is public
+ * and not a boost, and the user and list streams of the author's online followers. Best effort, as
+ * all streaming: a failure is logged, never thrown.
  */
-export async function publishNewStatus(env: Bindings, status: MastodonStatus): Promise<void> {
+export async function streamNewStatus(env: Bindings, status: MastodonStatus, row?: StatusRow): Promise<void> {
   try {
-    await publishToChannels(env, status, false);
+    // The status row and the channels' exclusions in parallel, then the channel frames and the
+    // followers' (which need one more query) side by side.
+    const [loaded, channels] = await Promise.all([
+      row ?? loadStatus(envDb(env), Number(status.id)),
+      channelEvent(env, status, false),
+    ]);
+    if (!loaded || loaded.author_suspended !== null) return;
+    await Promise.all([
+      loaded.visibility === "direct" ? undefined : streamToFollowers(env, status, loaded),
+      channels ? toAllShards(env, channels) : undefined,
+    ]);
   } catch (err) {
-    console.error(`streaming: status ${status.id} not sent to channels`, err);
+    console.error(`streaming: status ${status.id} not streamed`, err);
   }
 }
 
+/** Online accounts per home-rules query (its JSON parameter stays far below D1's limits). */
+const ONLINE_PER_QUERY = 2000;
+
 /**
- * A status entered these local followers' home (0) and list feeds: `update` to their user and list
- * streams, one call per socket shard for a whole page of followers (instead of one per follower
- * through their AccountHubs), made before the feed writes so that sockets hear it first.
+ * `update` on the user and list streams of the author's followers who have sockets open: each socket
+ * shard says which accounts it holds, one query applies Mastodon's home and list rules
+ * (home-rules.ts) to those that follow the author (an index probe per online account, whatever the
+ * follower count), and each shard gets its part in one call. So a post reaches every open socket
+ * before the FANOUT consumer has written a single feed, in a time set by the sockets open, not by
+ * the followers.
  */
-export async function streamToFeeds(
-  env: Bindings,
-  status: MastodonStatus,
-  targets: ReadonlyArray<{ id: number; feeds: number[] }>,
-): Promise<void> {
-  const byShard = new Map<number, Array<{ id: number; feeds: number[] }>>();
-  for (const t of targets) {
-    const shard = shardOf(t.id);
-    const list = byShard.get(shard);
-    if (list) list.push(t);
-    else byShard.set(shard, [t]);
+async function streamToFollowers(env: Bindings, status: MastodonStatus, row: StatusRow): Promise<void> {
+  const shards = Array.from({ length: SOCKET_SHARDS }, (_, n) => shardStub(env, n));
+  const online = (await Promise.allSettled(shards.map((s) => s.onlineAccounts()))).flatMap((r) => {
+    if (r.status === "fulfilled") return r.value;
+    console.error("streaming: a shard did not say who is online", r.reason);
+    return [];
+  });
+  if (online.length === 0) return;
+  const db = envDb(env);
+  const now = Date.now();
+  const rows: FollowerRow[] = [];
+  for (let i = 0; i < online.length; i += ONLINE_PER_QUERY) {
+    rows.push(...(await db.all<FollowerRow>(followerPageQuery(row, 0, now, online.slice(i, i + ONLINE_PER_QUERY)))));
   }
-  const calls = [...byShard].map(([shard, list]) => shardStub(env, shard).toFeeds(status, list));
-  const results = await Promise.allSettled(calls);
-  for (const r of results) if (r.status === "rejected") console.error("streaming: feed delivery failed", r.reason);
+  const byShard = new Map<number, Array<{ id: number; feeds: number[] }>>();
+  for (const t of feedTargets(row, rows).deliveries) {
+    const list = byShard.get(shardOf(t.id));
+    if (list) list.push(t);
+    else byShard.set(shardOf(t.id), [t]);
+  }
+  const results = await Promise.allSettled([...byShard].map(([n, targets]) => shardStub(env, n).toFeeds(status, targets)));
+  for (const r of results) if (r.status === "rejected") console.error("streaming: follower delivery failed", r.reason);
 }
 
 /** An edit: `status.update` to the channels and to the local feeds holding the status. */

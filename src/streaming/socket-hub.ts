@@ -11,14 +11,13 @@ import type { MastodonStatus } from "../entities/status";
 import type { Bindings } from "../env";
 import { accountHub } from "../services/feeds";
 import type { ActiveFilters } from "../services/filters";
-import { hydrateStatuses } from "../services/hydrate";
 import { getNotification } from "../services/notification-list";
+import { FrameCache, payloadKey } from "./frames";
 import { closeRevoked } from "./keepalive";
 import {
   ERRORS,
   type EventName,
   errorFrame,
-  eventFrame,
   isError,
   parseClientMessage,
   parseSubscription,
@@ -28,8 +27,10 @@ import {
   USER_STREAMS,
   wireStream,
 } from "./protocol";
+import { ShardCache } from "./shard-cache";
 import type { AccountEvent, ChannelEvent } from "./shards";
-import { excludedViewers, forViewer, loadFiltersBulk } from "./viewer-filters";
+import { SocketIndex, type SocketState } from "./socket-index";
+import { excludedViewers, forViewer } from "./viewer-filters";
 
 /** What the Worker tells the shard about a new connection (it has already checked the token). */
 export interface ConnectInfo {
@@ -42,16 +43,7 @@ export interface ConnectInfo {
   initial?: { stream: unknown; tag: unknown; list: unknown } | undefined;
 }
 
-/** Per-socket state, in the socket's attachment (at most 2 KiB). */
-interface SocketState {
-  a: number | null;
-  k: number | null;
-  s: string[];
-  subs: Subscription[];
-}
-
 const ATTACHMENT_MAX = 2000;
-const STATUS_CACHE = 256;
 /** Keep-alive period: the alarm sweeps revoked tokens while sockets are open. */
 export const KEEPALIVE_MS = 30_000;
 
@@ -64,10 +56,8 @@ function send(ws: WebSocket, text: string): void {
 }
 
 export class SocketHub {
-  /** channel key → sockets subscribed to it; null until first needed after a wake. */
-  private index: Map<string, Set<WebSocket>> | null = null;
-  private readonly statuses = new Map<number, MastodonStatus>();
-  private readonly filters = new Map<number, ActiveFilters>();
+  private readonly sockets: SocketIndex;
+  private readonly cache: ShardCache;
   private seq = 0;
   /** Frames the last toAccount call sent (tests and the benchmark read it through logs). */
   lastFrames = 0;
@@ -75,7 +65,10 @@ export class SocketHub {
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly env: Bindings,
-  ) {}
+  ) {
+    this.cache = new ShardCache(env);
+    this.sockets = new SocketIndex(ctx);
+  }
 
   private db(): Db {
     return envDb(this.env);
@@ -86,30 +79,14 @@ export class SocketHub {
   }
 
   private state(ws: WebSocket): SocketState {
-    return ws.deserializeAttachment() as SocketState;
-  }
-
-  private channelIndex(): Map<string, Set<WebSocket>> {
-    if (this.index) return this.index;
-    const index = new Map<string, Set<WebSocket>>();
-    for (const ws of this.ctx.getWebSockets()) {
-      for (const sub of this.state(ws).subs) if (!USER_STREAMS.has(sub.stream)) this.indexAdd(index, sub.key, ws);
-    }
-    this.index = index;
-    return index;
-  }
-
-  private indexAdd(index: Map<string, Set<WebSocket>>, key: string, ws: WebSocket): void {
-    const set = index.get(key);
-    if (set) set.add(ws);
-    else index.set(key, new Set([ws]));
+    return this.sockets.state(ws);
   }
 
   async connect(info: ConnectInfo): Promise<Response> {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, info.accountId === null ? [] : [`a:${info.accountId}`]);
-    server.serializeAttachment({ a: info.accountId, k: info.tokenId, s: info.scopes, subs: [] } satisfies SocketState);
+    this.sockets.opened(server, { a: info.accountId, k: info.tokenId, s: info.scopes, subs: [] });
     if (info.initial) await this.subscribe(server, info.initial);
     if (info.accountId !== null && this.ctx.getWebSockets(`a:${info.accountId}`).length === 1) {
       await this.presence(info.accountId, true);
@@ -158,8 +135,7 @@ export class SocketHub {
       send(ws, errorFrame({ error: "Too many subscriptions", status: 400 }));
       return;
     }
-    ws.serializeAttachment(next);
-    if (!USER_STREAMS.has(s.stream)) this.indexAdd(this.channelIndex(), s.key, ws);
+    this.sockets.subscribed(ws, next, s);
   }
 
   private async refusal(ws: WebSocket, sub: Subscription | StreamError): Promise<StreamError | undefined> {
@@ -182,17 +158,16 @@ export class SocketHub {
     const state = this.state(ws);
     const subs = state.subs.filter((x) => x.key !== sub.key);
     if (subs.length === state.subs.length) return;
-    ws.serializeAttachment({ ...state, subs });
-    this.channelIndex().get(sub.key)?.delete(ws);
+    this.sockets.unsubscribed(ws, { ...state, subs }, sub.key);
   }
 
   async closed(ws: WebSocket): Promise<void> {
     const state = this.state(ws);
-    if (this.index) for (const set of this.index.values()) set.delete(ws);
+    this.sockets.closed(ws);
     if (state.a !== null) {
       const others = this.ctx.getWebSockets(`a:${state.a}`).filter((x) => x !== ws && x.readyState === WebSocket.OPEN);
       if (others.length === 0) {
-        this.filters.delete(state.a);
+        this.cache.dropFilters(state.a);
         await this.presence(state.a, false);
       }
     }
@@ -210,43 +185,17 @@ export class SocketHub {
   // Delivery
   // ------------------------------------------------------------------------------------------
 
-  /**
-   * The status as rendered for everyone (no viewer), cached per shard; `fresh` after an edit;
-   * `given` when the FANOUT consumer sent the rendering along.
-   */
-  private async status(id: number, fresh = false, given?: MastodonStatus): Promise<MastodonStatus | undefined> {
-    if (!fresh && !given) {
-      const cached = this.statuses.get(id);
-      if (cached) return cached;
-    }
-    const status = given ?? (await hydrateStatuses(this.db(), this.config(), null, [id], { skipVisibility: true }))[0];
-    if (!status) return undefined;
-    this.statuses.set(id, status);
-    if (this.statuses.size > STATUS_CACHE) {
-      const oldest = this.statuses.keys().next().value;
-      if (oldest !== undefined) this.statuses.delete(oldest);
-    }
-    return status;
-  }
-
-  private async viewerFilters(accountIds: number[]): Promise<Map<number, ActiveFilters>> {
-    const missing = accountIds.filter((id) => !this.filters.has(id));
-    if (missing.length > 0) {
-      for (const [id, f] of await loadFiltersBulk(this.db(), missing, Date.now())) this.filters.set(id, f);
-    }
-    return this.filters;
-  }
-
   /** Frames for one account's sockets; returns how many sockets it has here (0: none, stop calling). */
   async toAccount(accountId: number, events: AccountEvent[]): Promise<number> {
     const sockets = this.ctx.getWebSockets(`a:${accountId}`);
     if (sockets.length === 0) return 0;
     let sent = 0;
     const emit = (pick: (sub: Subscription) => boolean, event: EventName, payload?: string) => {
+      const frames = new FrameCache(event);
       for (const ws of sockets) {
         for (const sub of this.state(ws).subs) {
           if (!pick(sub)) continue;
-          send(ws, eventFrame(wireStream(sub), event, payload));
+          send(ws, frames.frame(sub, "all", payload));
           sent += 1;
         }
       }
@@ -255,14 +204,15 @@ export class SocketHub {
     for (const e of events) {
       switch (e.t) {
         case "status": {
-          const base = await this.status(e.statusId, e.edit === true);
+          const base = await this.cache.status(e.statusId, e.edit === true);
           if (!base) break;
-          const filters = (await this.viewerFilters([accountId])).get(accountId);
-          sent += this.feedFrames(sockets, accountId, base, filters, e.feeds, e.edit ? "status.update" : "update");
+          const filters = (await this.cache.viewerFilters([accountId])).get(accountId);
+          const frames = new FrameCache(e.edit ? "status.update" : "update");
+          sent += this.feedFrames(sockets, accountId, base, filters, e.feeds, frames, new Map());
           break;
         }
         case "delete":
-          this.statuses.delete(e.statusId);
+          this.cache.dropStatus(e.statusId);
           emit((sub) => isUser(sub) || sub.stream === "list", "delete", String(e.statusId));
           break;
         case "notification": {
@@ -276,7 +226,7 @@ export class SocketHub {
           break;
         }
         case "filters_changed":
-          this.filters.delete(accountId);
+          this.cache.dropFilters(accountId);
           emit(isUser, "filters_changed");
           break;
         case "conversation":
@@ -291,18 +241,27 @@ export class SocketHub {
     return sockets.length;
   }
 
+  /** The accounts with sockets here (for the followers' streams of a new status). */
+  onlineAccounts(): number[] {
+    return [...this.sockets.byAccount().keys()];
+  }
+
   /**
-   * `update` (home → user stream, list ids → list streams) for those of `targets` with sockets here.
-   * The fanout applied blocks, mutes and the home rules; the viewers' keyword filters apply here.
+   * `update` (home → user stream, list ids → list streams) to those of `targets` with sockets here.
+   * The caller applied the home and list rules; the viewers' keyword filters apply here.
    */
   async toFeeds(status: MastodonStatus, targets: ReadonlyArray<{ id: number; feeds: number[] }>): Promise<number> {
-    const online = targets.filter((t) => this.ctx.getWebSockets(`a:${t.id}`).length > 0);
+    const accounts = this.sockets.byAccount();
+    const online = targets.filter((t) => accounts.has(t.id));
     if (online.length === 0) return 0;
-    const base = (await this.status(Number(status.id), false, status)) as MastodonStatus;
-    const filters = await this.viewerFilters(online.map((t) => t.id));
+    const base = (await this.cache.status(Number(status.id), false, status)) as MastodonStatus;
+    const filters = await this.cache.viewerFilters(online.map((t) => t.id));
+    const frames = new FrameCache("update");
+    const shared = new Map<string, string | null>();
     let sent = 0;
     for (const t of online) {
-      sent += this.feedFrames(this.ctx.getWebSockets(`a:${t.id}`), t.id, base, filters.get(t.id), t.feeds, "update");
+      const sockets = accounts.get(t.id);
+      if (sockets) sent += this.feedFrames([...sockets], t.id, base, filters.get(t.id), t.feeds, frames, shared);
     }
     return sent;
   }
@@ -317,18 +276,24 @@ export class SocketHub {
     base: MastodonStatus,
     filters: ActiveFilters | undefined,
     feeds: readonly number[],
-    event: "update" | "status.update",
+    frames: FrameCache,
+    payloads: Map<string, string | null>,
   ): number {
-    const shown = forViewer(base, viewerId, filters, "home");
-    if (!shown) return 0;
-    const payload = JSON.stringify(shown);
+    const key = payloadKey(base, viewerId, filters);
+    let payload = payloads.get(key);
+    if (payload === undefined) {
+      const shown = forViewer(base, viewerId, filters, "home");
+      payload = shown ? JSON.stringify(shown) : null;
+      payloads.set(key, payload);
+    }
+    if (payload === null) return 0;
     const lists = new Set(feeds.map(String));
     const home = feeds.includes(0);
     let sent = 0;
     for (const ws of sockets) {
       for (const sub of this.state(ws).subs) {
         if (!((home && sub.stream === "user") || (sub.stream === "list" && lists.has(sub.list ?? "")))) continue;
-        send(ws, eventFrame(wireStream(sub), event, payload));
+        send(ws, frames.frame(sub, key, payload));
         sent += 1;
       }
     }
@@ -338,44 +303,43 @@ export class SocketHub {
   /** Frames for channel subscribers; returns how many frames were sent. */
   async toChannels(event: ChannelEvent): Promise<number> {
     if (event.t === "delete") {
-      this.statuses.delete(event.statusId);
+      this.cache.dropStatus(event.statusId);
       return this.broadcast((sub) => !USER_STREAMS.has(sub.stream), "delete", String(event.statusId));
     }
     if (event.t === "announcement") return this.broadcast((sub) => sub.stream === "user", event.event, event.payload);
 
-    const index = this.channelIndex();
+    const index = this.sockets.byChannel();
     const keys = new Set(event.keys);
     const sockets = new Set<WebSocket>();
     for (const key of keys) for (const ws of index.get(key) ?? []) sockets.add(ws);
     if (sockets.size === 0) return 0;
-    const base = await this.status(event.statusId, event.edit === true, event.status);
+    const base = await this.cache.status(event.statusId, event.edit === true, event.status);
     if (!base) return 0;
     const states = new Map<WebSocket, SocketState>();
     for (const ws of sockets) states.set(ws, this.state(ws));
     const viewers = [...new Set([...states.values()].flatMap((s) => s.a ?? []))];
     const [excluded, filters] = await Promise.all([
       event.excluded ? new Set(event.excluded) : excludedViewers(this.db(), viewers, base),
-      this.viewerFilters(viewers),
+      this.cache.viewerFilters(viewers),
     ]);
-    const payloads = new Map<number | null, string | null>();
-    const payloadFor = (viewer: number | null): string | null => {
-      if (!payloads.has(viewer)) {
-        const shown =
-          viewer !== null && excluded.has(viewer)
-            ? undefined
-            : forViewer(base, viewer, viewer === null ? undefined : filters.get(viewer), "public");
-        payloads.set(viewer, shown ? JSON.stringify(shown) : null);
-      }
-      return payloads.get(viewer) ?? null;
-    };
-    const name: EventName = event.edit ? "status.update" : "update";
+    const payloads = new Map<string, string | null>();
+    const frames = new FrameCache(event.edit ? "status.update" : "update");
     let sent = 0;
     for (const [ws, state] of states) {
-      const payload = payloadFor(state.a);
+      const viewer = state.a;
+      if (viewer !== null && excluded.has(viewer)) continue;
+      const viewerFilters = viewer === null ? undefined : filters.get(viewer);
+      const key = payloadKey(base, viewer, viewerFilters);
+      let payload = payloads.get(key);
+      if (payload === undefined) {
+        const shown = forViewer(base, viewer, viewerFilters, "public");
+        payload = shown ? JSON.stringify(shown) : null;
+        payloads.set(key, payload);
+      }
       if (payload === null) continue;
       for (const sub of state.subs) {
         if (!keys.has(sub.key)) continue;
-        send(ws, eventFrame(wireStream(sub), name, payload));
+        send(ws, frames.frame(sub, key, payload));
         sent += 1;
       }
     }
@@ -383,11 +347,12 @@ export class SocketHub {
   }
 
   private broadcast(pick: (sub: Subscription) => boolean, event: EventName, payload?: string): number {
+    const frames = new FrameCache(event);
     let sent = 0;
     for (const ws of this.ctx.getWebSockets()) {
       for (const sub of this.state(ws).subs) {
         if (!pick(sub)) continue;
-        send(ws, eventFrame(wireStream(sub), event, payload));
+        send(ws, frames.frame(sub, "all", payload));
         sent += 1;
       }
     }

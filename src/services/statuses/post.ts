@@ -232,7 +232,7 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
     await sendQuoteRequest(env, author.account, row, quote);
   }
   env.afterCommit?.(forStreams);
-  await fanout(env.fanout, id, "status.created", env.afterCommit ? { rendered: forStreams, channelsSent: true } : {});
+  await fanout(env.fanout, id, "status.created", env.afterCommit ? { rendered: forStreams, streamed: true } : {});
   return { kind: "status", statusId: id, body };
 }
 
@@ -318,7 +318,7 @@ export async function fanout(
   queue: Queue,
   statusId: number,
   type: "status.created" | "status.updated" = "status.created",
-  extra: { rendered?: MastodonStatus; channelsSent?: boolean } = {},
+  extra: { rendered?: MastodonStatus; streamed?: boolean } = {},
 ) {
   try {
     await enqueueFanout(queue, type === "status.created" ? { type, v: 1, statusId, ...extra } : { type, v: 1, statusId });

@@ -22,7 +22,7 @@ import { type AccountPage, favouritedBy, rebloggedBy } from "../../../services/s
 import { STATUSES_BATCH_MAX } from "../../../services/statuses/limits";
 import { requireVisibleStatus, statusJson } from "../../../services/statuses/lookup";
 import { type PostEnv, postStatus } from "../../../services/statuses/post";
-import { publishNewStatus } from "../../../streaming/publish";
+import { streamNewStatus } from "../../../streaming/publish";
 import { linkHeader, readPageParams } from "../../../util/pagination";
 import { coerceBool } from "../../../util/params";
 import { readParams } from "../../../util/request";
@@ -61,7 +61,7 @@ statusesRoutes.post("/api/v1/statuses", userRequired("write:statuses"), async (c
   const input = readComposeInput(await readParams(c));
   const env: PostEnv = {
     ...postEnv(c),
-    afterCommit: (status) => c.executionCtx.waitUntil(publishNewStatus(c.env, status)),
+    afterCommit: (status) => c.executionCtx.waitUntil(streamNewStatus(c.env, status)),
   };
   const result = await postStatus(env, { account, user }, input, {
     applicationId: auth.token.applicationId,

@@ -1,0 +1,169 @@
+/**
+ * Mastodon's home and list rules for a new status, evaluated in SQL for a page of the author's
+ * followers: by the FANOUT consumer for every follower (feed writes), and by the streaming of a new
+ * status for the followers with sockets open (the `update` on their user and list streams, sent
+ * before any feed write; src/streaming/publish.ts).
+ */
+import { type SQL, sql } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { FOLLOWER_PAGE } from "../queue/fanout-common";
+import { HOME_FEED } from "./feeds";
+
+export interface StatusRow {
+  id: number;
+  account_id: number;
+  visibility: string;
+  language: string | null;
+  in_reply_to_account_id: number | null;
+  reblog_of_id: number | null;
+  author_domain: string | null;
+  author_suspended: number | null;
+  author_local: number;
+  reblog_author_id: number | null;
+  reblog_author_domain: string | null;
+  mention_count: number;
+  /** Whether any list holds the author, anyone blocks the author, the author blocks anyone: checks per follower are skipped when not. */
+  author_listed: number;
+  author_blocked: number;
+  author_blocks: number;
+}
+
+export interface FollowerRow {
+  id: number;
+  notify: number;
+  local: number;
+  filtered: number | null;
+  home: number | null;
+  lists: string | null;
+}
+
+export async function loadStatus(db: Db, statusId: number): Promise<StatusRow | undefined> {
+  const rows = await db.all<StatusRow>(sql`
+    SELECT s.id, s.account_id, s.visibility, s.language, s.in_reply_to_account_id, s.reblog_of_id,
+      a.domain AS author_domain, a.suspended_at AS author_suspended,
+      EXISTS (SELECT 1 FROM users WHERE account_id = s.account_id) AS author_local,
+      o.account_id AS reblog_author_id, oa.domain AS reblog_author_domain,
+      (SELECT count(*) FROM mentions WHERE status_id IN (s.id, s.reblog_of_id)) AS mention_count,
+      EXISTS (SELECT 1 FROM list_accounts WHERE account_id = s.account_id) AS author_listed,
+      EXISTS (SELECT 1 FROM blocks WHERE target_account_id = s.account_id) AS author_blocked,
+      EXISTS (SELECT 1 FROM blocks WHERE account_id = s.account_id) AS author_blocks
+    FROM statuses s
+    JOIN accounts a ON a.id = s.account_id
+    LEFT JOIN statuses o ON o.id = s.reblog_of_id
+    LEFT JOIN accounts oa ON oa.id = o.account_id
+    WHERE s.id = ${statusId}`);
+  return rows[0];
+}
+
+/** A reply to another account than the author: Mastodon's reply rule applies. */
+export function replyToOther(s: StatusRow): number | null {
+  return s.in_reply_to_account_id !== null && s.in_reply_to_account_id !== s.account_id ? s.in_reply_to_account_id : null;
+}
+
+/**
+ * `account` (an SQL expression) is blocked by, blocks, or is muted by the follower `f.id`. The block
+ * probes can be left out when the caller knows nobody blocks `account` / `account` blocks nobody.
+ */
+export function relationFilters(account: SQL | number, now: number, known: { blocked?: boolean; blocks?: boolean } = {}): SQL {
+  const parts = [
+    sql`EXISTS (SELECT 1 FROM mutes WHERE account_id = f.id AND target_account_id = ${account}
+      AND (expires_at IS NULL OR expires_at > ${now}))`,
+  ];
+  if (known.blocked ?? true)
+    parts.push(sql`EXISTS (SELECT 1 FROM blocks WHERE account_id = f.id AND target_account_id = ${account})`);
+  if (known.blocks ?? true)
+    parts.push(sql`EXISTS (SELECT 1 FROM blocks WHERE account_id = ${account} AND target_account_id = f.id)`);
+  return sql.join(parts, sql` OR `);
+}
+
+export function domainFilter(domain: string | null): SQL {
+  return domain === null
+    ? sql``
+    : sql`OR EXISTS (SELECT 1 FROM account_domain_blocks WHERE account_id = f.id AND domain = ${domain})`;
+}
+
+/**
+ * One page of followers (or, with `among`, those of these accounts that follow the author: the
+ * accounts streaming) with, for local ones, whether the status is filtered for them, whether it
+ * goes to their home, and which of their lists take it. The inner query reads at most FOLLOWER_PAGE
+ * rows of follows_target, plus one that only tells whether another page exists; the per-follower
+ * checks are index probes, evaluated for local followers only.
+ */
+export function followerPageQuery(s: StatusRow, after: number, now: number, among?: readonly number[]): SQL {
+  const author = s.account_id;
+  const reply = replyToOther(s);
+  const filters: SQL[] = [
+    relationFilters(author, now, { blocked: s.author_blocked === 1, blocks: s.author_blocks === 1 }),
+    domainFilter(s.author_domain),
+  ];
+  if (s.reblog_author_id !== null) {
+    filters.push(sql`OR f.show_reblogs = 0 OR ${relationFilters(s.reblog_author_id, now)}`, domainFilter(s.reblog_author_domain));
+  }
+  if (s.language !== null) {
+    filters.push(
+      sql`OR (f.languages IS NOT NULL AND NOT EXISTS (SELECT 1 FROM json_each(f.languages) WHERE value = ${s.language}))`,
+    );
+  }
+  if (s.mention_count > 0) {
+    filters.push(sql`OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id IN (${s.id}, ${s.reblog_of_id ?? s.id})
+      AND (EXISTS (SELECT 1 FROM blocks WHERE account_id = f.id AND target_account_id = m.account_id)
+        OR EXISTS (SELECT 1 FROM mutes WHERE account_id = f.id AND target_account_id = m.account_id
+          AND (expires_at IS NULL OR expires_at > ${now}))))`);
+  }
+  const replyRule =
+    reply === null
+      ? sql`1`
+      : sql`(f.id = ${reply} OR EXISTS (SELECT 1 FROM follows WHERE account_id = f.id AND target_account_id = ${reply}))`;
+  const listReplies =
+    reply === null
+      ? sql``
+      : sql`AND (f.id = ${reply}
+          OR (l.replies_policy = 'followed' AND EXISTS (SELECT 1 FROM follows WHERE account_id = f.id AND target_account_id = ${reply}))
+          OR (l.replies_policy = 'list' AND EXISTS (SELECT 1 FROM list_accounts WHERE list_id = l.id AND account_id = ${reply})))`;
+  // An author in nobody's list needs neither the exclusive-list check nor the list lookup.
+  const listed = s.author_listed === 1;
+  const exclusive = listed
+    ? sql`AND NOT EXISTS (SELECT 1 FROM lists l JOIN list_accounts la ON la.list_id = l.id AND la.account_id = ${author}
+        WHERE l.account_id = f.id AND l.exclusive = 1)`
+    : sql``;
+  const lists = listed
+    ? sql`(SELECT group_concat(l.id) FROM lists l JOIN list_accounts la ON la.list_id = l.id AND la.account_id = ${author}
+        WHERE l.account_id = f.id ${listReplies})`
+    : sql`NULL`;
+  return sql`
+    SELECT f.id, f.notify, f.local,
+      CASE WHEN f.local = 1 THEN (${sql.join(filters, sql` `)}) END AS filtered,
+      CASE WHEN f.local = 1 THEN ${replyRule} ${exclusive} END AS home,
+      CASE WHEN f.local = 1 THEN ${lists} END AS lists
+    FROM (
+      SELECT fo.account_id AS id, fo.notify, fo.show_reblogs, fo.languages,
+        EXISTS (SELECT 1 FROM users WHERE account_id = fo.account_id) AS local
+      FROM follows fo
+      WHERE fo.target_account_id = ${author} AND ${
+        among === undefined
+          ? sql`fo.account_id > ${after} ORDER BY fo.account_id LIMIT ${FOLLOWER_PAGE + 1}`
+          : sql`fo.account_id IN (SELECT value FROM json_each(${JSON.stringify(among)}))`
+      }
+    ) f`;
+}
+
+/** Whose feeds a page of followers' rows puts the status in (0 = home, list ids), and who gets a `status` notification. */
+export function feedTargets(
+  status: StatusRow,
+  rows: readonly FollowerRow[],
+): { deliveries: Array<{ id: number; feeds: number[] }>; toNotify: number[] } {
+  // Mastodon sends `status` notifications for originals and self-replies, never for boosts.
+  const notifies = status.reblog_of_id === null && replyToOther(status) === null;
+  const deliveries: Array<{ id: number; feeds: number[] }> = [];
+  const toNotify: number[] = [];
+  for (const row of rows) {
+    if (row.local !== 1 || row.filtered === 1) continue;
+    const feeds = row.lists ? row.lists.split(",").map(Number) : [];
+    if (row.home === 1) {
+      feeds.unshift(HOME_FEED);
+      if (notifies && row.notify === 1) toNotify.push(row.id);
+    }
+    if (feeds.length > 0) deliveries.push({ id: row.id, feeds });
+  }
+  return { deliveries, toNotify };
+}
