@@ -12,7 +12,7 @@ import type { Bindings } from "../env";
 import { accountHub } from "../services/feeds";
 import type { ActiveFilters } from "../services/filters";
 import { getNotification } from "../services/notification-list";
-import { FrameCache, payloadKey } from "./frames";
+import { FrameCache, ViewerCopies } from "./frames";
 import { closeRevoked } from "./keepalive";
 import {
   ERRORS,
@@ -30,7 +30,7 @@ import {
 import { ShardCache } from "./shard-cache";
 import type { AccountEvent, ChannelEvent } from "./shards";
 import { SocketIndex, type SocketState } from "./socket-index";
-import { excludedViewers, forViewer } from "./viewer-filters";
+import { excludedViewers } from "./viewer-filters";
 
 /** What the Worker tells the shard about a new connection (it has already checked the token). */
 export interface ConnectInfo {
@@ -208,7 +208,7 @@ export class SocketHub {
           if (!base) break;
           const filters = (await this.cache.viewerFilters([accountId])).get(accountId);
           const frames = new FrameCache(e.edit ? "status.update" : "update");
-          sent += this.feedFrames(sockets, accountId, base, filters, e.feeds, frames, new Map());
+          sent += this.feedFrames(sockets, accountId, filters, e.feeds, frames, new ViewerCopies(base, "home"));
           break;
         }
         case "delete":
@@ -257,11 +257,11 @@ export class SocketHub {
     const base = (await this.cache.status(Number(status.id), false, status)) as MastodonStatus;
     const filters = await this.cache.viewerFilters(online.map((t) => t.id));
     const frames = new FrameCache("update");
-    const shared = new Map<string, string | null>();
+    const copies = new ViewerCopies(base, "home");
     let sent = 0;
     for (const t of online) {
       const sockets = accounts.get(t.id);
-      if (sockets) sent += this.feedFrames([...sockets], t.id, base, filters.get(t.id), t.feeds, frames, shared);
+      if (sockets) sent += this.feedFrames([...sockets], t.id, filters.get(t.id), t.feeds, frames, copies);
     }
     return sent;
   }
@@ -273,19 +273,12 @@ export class SocketHub {
   private feedFrames(
     sockets: readonly WebSocket[],
     viewerId: number,
-    base: MastodonStatus,
     filters: ActiveFilters | undefined,
     feeds: readonly number[],
     frames: FrameCache,
-    payloads: Map<string, string | null>,
+    copies: ViewerCopies,
   ): number {
-    const key = payloadKey(base, viewerId, filters);
-    let payload = payloads.get(key);
-    if (payload === undefined) {
-      const shown = forViewer(base, viewerId, filters, "home");
-      payload = shown ? JSON.stringify(shown) : null;
-      payloads.set(key, payload);
-    }
+    const { key, payload } = copies.get(viewerId, filters);
     if (payload === null) return 0;
     const lists = new Set(feeds.map(String));
     const home = feeds.includes(0);
@@ -322,20 +315,13 @@ export class SocketHub {
       event.excluded ? new Set(event.excluded) : excludedViewers(this.db(), viewers, base),
       this.cache.viewerFilters(viewers),
     ]);
-    const payloads = new Map<string, string | null>();
+    const copies = new ViewerCopies(base, "public");
     const frames = new FrameCache(event.edit ? "status.update" : "update");
     let sent = 0;
     for (const [ws, state] of states) {
       const viewer = state.a;
       if (viewer !== null && excluded.has(viewer)) continue;
-      const viewerFilters = viewer === null ? undefined : filters.get(viewer);
-      const key = payloadKey(base, viewer, viewerFilters);
-      let payload = payloads.get(key);
-      if (payload === undefined) {
-        const shown = forViewer(base, viewer, viewerFilters, "public");
-        payload = shown ? JSON.stringify(shown) : null;
-        payloads.set(key, payload);
-      }
+      const { key, payload } = copies.get(viewer, viewer === null ? undefined : filters.get(viewer));
       if (payload === null) continue;
       for (const sub of state.subs) {
         if (!keys.has(sub.key)) continue;
