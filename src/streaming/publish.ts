@@ -103,15 +103,16 @@ async function publishToChannels(env: Bindings, status: MastodonStatus, edit: bo
  */
 export async function streamNewStatus(env: Bindings, status: MastodonStatus, row?: StatusRow): Promise<void> {
   try {
-    // The status row and the channels' exclusions in parallel, then the channel frames and the
-    // followers' (which need one more query) side by side.
-    const [loaded, channels] = await Promise.all([
+    // The status row, the channels' exclusions and who is streaming in parallel; then the channel
+    // frames and the followers' (which need one more query) side by side.
+    const [loaded, channels, online] = await Promise.all([
       row ?? loadStatus(envDb(env), Number(status.id)),
       channelEvent(env, status, false),
+      status.visibility === "direct" ? [] : onlineAccounts(env),
     ]);
     if (!loaded || loaded.author_suspended !== null) return;
     await Promise.all([
-      loaded.visibility === "direct" ? undefined : streamToFollowers(env, status, loaded),
+      loaded.visibility === "direct" ? undefined : streamToFollowers(env, status, loaded, online),
       channels ? toAllShards(env, channels) : undefined,
     ]);
   } catch (err) {
@@ -122,21 +123,24 @@ export async function streamNewStatus(env: Bindings, status: MastodonStatus, row
 /** Online accounts per home-rules query (its JSON parameter stays far below D1's limits). */
 const ONLINE_PER_QUERY = 2000;
 
-/**
- * `update` on the user and list streams of the author's followers who have sockets open: each socket
- * shard says which accounts it holds, one query applies Mastodon's home and list rules
- * (home-rules.ts) to those that follow the author (an index probe per online account, whatever the
- * follower count), and each shard gets its part in one call. So a post reaches every open socket
- * before the FANOUT consumer has written a single feed, in a time set by the sockets open, not by
- * the followers.
- */
-async function streamToFollowers(env: Bindings, status: MastodonStatus, row: StatusRow): Promise<void> {
+/** The accounts with sockets open, as each socket shard says (a shard that does not answer counts as none). */
+async function onlineAccounts(env: Bindings): Promise<number[]> {
   const shards = Array.from({ length: SOCKET_SHARDS }, (_, n) => shardStub(env, n));
-  const online = (await Promise.allSettled(shards.map((s) => s.onlineAccounts()))).flatMap((r) => {
+  return (await Promise.allSettled(shards.map((s) => s.onlineAccounts()))).flatMap((r) => {
     if (r.status === "fulfilled") return r.value;
     console.error("streaming: a shard did not say who is online", r.reason);
     return [];
   });
+}
+
+/**
+ * `update` on the user and list streams of the author's followers who have sockets open (`online`,
+ * from the socket shards): one query applies Mastodon's home and list rules (home-rules.ts) to those
+ * that follow the author (an index probe per online account, whatever the follower count), and each
+ * shard gets its part in one call. So a post reaches every open socket before the FANOUT consumer
+ * has written a single feed, in a time set by the sockets open, not by the followers.
+ */
+async function streamToFollowers(env: Bindings, status: MastodonStatus, row: StatusRow, online: number[]): Promise<void> {
   if (online.length === 0) return;
   const db = envDb(env);
   const now = Date.now();
