@@ -150,9 +150,10 @@ async function streamToFollowers(env: Bindings, status: MastodonStatus, row: Sta
   }
   const byShard = new Map<number, Array<{ id: number; feeds: number[] }>>();
   for (const t of feedTargets(row, rows).deliveries) {
-    const list = byShard.get(shardOf(t.id));
+    const shard = shardOf(t.id);
+    const list = byShard.get(shard);
     if (list) list.push(t);
-    else byShard.set(shardOf(t.id), [t]);
+    else byShard.set(shard, [t]);
   }
   const results = await Promise.allSettled([...byShard].map(([n, targets]) => shardStub(env, n).toFeeds(status, targets)));
   for (const r of results) if (r.status === "rejected") console.error("streaming: follower delivery failed", r.reason);

@@ -261,7 +261,7 @@ export class SocketHub {
     let sent = 0;
     for (const t of online) {
       const sockets = accounts.get(t.id);
-      if (sockets) sent += this.feedFrames([...sockets], t.id, filters.get(t.id), t.feeds, frames, copies);
+      if (sockets) sent += this.feedFrames(sockets, t.id, filters.get(t.id), t.feeds, frames, copies);
     }
     return sent;
   }
@@ -271,7 +271,7 @@ export class SocketHub {
    * the viewer gets it (viewer fields, `home` filters); the number of frames sent.
    */
   private feedFrames(
-    sockets: readonly WebSocket[],
+    sockets: Iterable<WebSocket>,
     viewerId: number,
     filters: ActiveFilters | undefined,
     feeds: readonly number[],

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { createList, post, relate, users } from "../feeds/helpers";
 import { api } from "../helpers/fixtures";
-import { connected, expectNone, type Frame, payloadOf } from "./helpers";
+import { connected, expectNone, type Frame, payloadOf, type TestSocket } from "./helpers";
 
 const updateOf = (id: number, stream: string) => (f: Frame) =>
   f.event === "update" && f.stream?.[0] === stream && payloadOf<{ id: string }>(f).id === String(id);
@@ -30,7 +30,7 @@ describe("followers' streams", { timeout: 30_000 }, () => {
     const sockets = await Promise.all(
       [plain, french, threadFollower, lister].map((u) => connected("stream=user", { token: u.token })),
     );
-    const [toPlain, toFrench, toThread, toLister] = sockets as [Sockets, Sockets, Sockets, Sockets];
+    const [toPlain, toFrench, toThread, toLister] = sockets as [TestSocket, TestSocket, TestSocket, TestSocket];
     toLister.subscribe("list", { list: String(list) });
     for (const s of sockets) await s.barrier();
 
@@ -59,7 +59,7 @@ describe("followers' streams", { timeout: 30_000 }, () => {
     await relate(follower, author.account.id, "follow");
     const [toFollower, toStranger] = (await Promise.all(
       [follower, stranger].map((u) => connected("stream=user", { token: u.token })),
-    )) as [Sockets, Sockets];
+    )) as [TestSocket, TestSocket];
     await toFollower.barrier();
     await toStranger.barrier();
 
@@ -75,5 +75,3 @@ describe("followers' streams", { timeout: 30_000 }, () => {
     toStranger.close();
   });
 });
-
-type Sockets = Awaited<ReturnType<typeof connected>>;
