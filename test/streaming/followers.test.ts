@@ -1,15 +1,40 @@
 /**
- * A new status reaches the user and list streams of the author's online followers from their socket
- * shards, which apply Mastodon's home and list rules themselves (src/services/home-rules.ts) before
- * the FANOUT consumer writes a single feed; the feed writes then stream nothing a second time.
+ * A new status reaches the user and list streams of the author's online followers as soon as it is
+ * committed: one query applies Mastodon's home and list rules (src/services/home-rules.ts) to the
+ * accounts the socket shards hold, before the FANOUT consumer writes a single feed; the feed writes
+ * then stream nothing a second time.
  */
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { newId } from "../../src/ids";
 import { createList, post, relate, users } from "../feeds/helpers";
 import { api } from "../helpers/fixtures";
 import { connected, expectNone, type Frame, payloadOf, type TestSocket } from "./helpers";
 
 const updateOf = (id: number, stream: string) => (f: Frame) =>
   f.event === "update" && f.stream?.[0] === stream && payloadOf<{ id: string }>(f).id === String(id);
+
+/** An author, a follower and a stranger, each reader with a `user` socket also on `streams`. */
+async function followerAndStranger(streams: string[]) {
+  const [author, follower, stranger] = await users(3);
+  if (!author || !follower || !stranger) throw new Error("users");
+  await relate(follower, author.account.id, "follow");
+  const [toFollower, toStranger] = (await Promise.all(
+    [follower, stranger].map((u) => connected("stream=user", { token: u.token })),
+  )) as [TestSocket, TestSocket];
+  for (const socket of [toFollower, toStranger]) {
+    for (const stream of streams) socket.subscribe(stream);
+    await socket.barrier();
+  }
+  return { author, toFollower, toStranger };
+}
+
+/** Posts through the API (so the posting request streams it); the new status's id. */
+async function posted(token: string, json: Record<string, unknown>): Promise<number> {
+  const res = await api("/api/v1/statuses", { token, json });
+  expect(res.status).toBe(200);
+  return Number(((await res.json()) as { id: string }).id);
+}
 
 describe("followers' streams", { timeout: 30_000 }, () => {
   it("apply languages, the reply rule and exclusive lists per follower, and send each update once", async () => {
@@ -54,18 +79,8 @@ describe("followers' streams", { timeout: 30_000 }, () => {
   });
 
   it("reach followers from the posting request, in followers-only posts too", async () => {
-    const [author, follower, stranger] = await users(3);
-    if (!author || !follower || !stranger) throw new Error("users");
-    await relate(follower, author.account.id, "follow");
-    const [toFollower, toStranger] = (await Promise.all(
-      [follower, stranger].map((u) => connected("stream=user", { token: u.token })),
-    )) as [TestSocket, TestSocket];
-    await toFollower.barrier();
-    await toStranger.barrier();
-
-    const res = await api("/api/v1/statuses", { token: author.token, json: { status: "friends only", visibility: "private" } });
-    expect(res.status).toBe(200);
-    const id = Number(((await res.json()) as { id: string }).id);
+    const { author, toFollower, toStranger } = await followerAndStranger([]);
+    const id = await posted(author.token, { status: "friends only", visibility: "private" });
     const frame = await toFollower.waitFor(updateOf(id, "user"));
     expect(payloadOf<{ visibility: string }>(frame).visibility).toBe("private");
     await expectNone(toStranger, (f) => f.event === "update", 300);
@@ -73,5 +88,37 @@ describe("followers' streams", { timeout: 30_000 }, () => {
     expect(toFollower.frames.filter(updateOf(id, "user"))).toHaveLength(1);
     toFollower.close();
     toStranger.close();
+  });
+
+  it("give a follower's one socket both the channel and the home update of a public post, others the channel one", async () => {
+    const { author, toFollower, toStranger } = await followerAndStranger(["public:local"]);
+    const id = await posted(author.token, { status: "to everyone" });
+    await toFollower.waitFor(updateOf(id, "public:local"));
+    await toFollower.waitFor(updateOf(id, "user"));
+    await toStranger.waitFor(updateOf(id, "public:local"));
+    await expectNone(toStranger, updateOf(id, "user"), 300);
+    // Once each, though the consumer's feed writes and the posting request both had a go.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(toFollower.frames.filter(updateOf(id, "user"))).toHaveLength(1);
+    expect(toFollower.frames.filter(updateOf(id, "public:local"))).toHaveLength(1);
+    toFollower.close();
+    toStranger.close();
+  });
+
+  it("still send the channel frame when the followers' query fails", async () => {
+    const [author, reader] = await users(2);
+    if (!author || !reader) throw new Error("users");
+    // A corrupt follow row (languages is not JSON) makes the followers' query fail for this author.
+    await env.DB.prepare("INSERT INTO follows (id, account_id, target_account_id, languages, created_at) VALUES (?, ?, ?, ?, ?)")
+      .bind(newId(), reader.account.id, author.account.id, "{not json", Date.now())
+      .run();
+    const socket = await connected("stream=user", { token: reader.token });
+    socket.subscribe("public:local");
+    await socket.barrier();
+
+    const id = await posted(author.token, { status: "still public", language: "en" });
+    await socket.waitFor(updateOf(id, "public:local"));
+    await expectNone(socket, updateOf(id, "user"), 300);
+    socket.close();
   });
 });
