@@ -87,6 +87,8 @@ export interface UserSettings {
   expandMedia?: "default" | "show_all" | "hide_all";
   expandSpoilers?: boolean;
   autoplayGifs?: boolean;
+  /** Languages shown on public timelines and streams; absent or empty: all (services/chosen-languages.ts). */
+  chosenLanguages?: string[];
 }
 
 /** Local users: the sign-in side of a local account. */

@@ -38,6 +38,8 @@ export interface TimelineContext {
   config: Config;
   /** null for anonymous requests (public and tag timelines only). */
   viewerId: number | null;
+  /** The viewer's chosen languages: public and tag timelines show only those (null: every language). */
+  languages?: readonly string[] | null;
   /** Called with the time a step took (`hub`: the AccountHub call, `hydrate`: hydration), for Server-Timing. */
   mark?: (name: string, ms: number) => void;
 }
@@ -222,6 +224,12 @@ function viewerFilter(viewerId: number | null): SQL {
       WHERE b.account_id = ${viewerId} AND a.id = s.account_id)`;
 }
 
+/** Mastodon's PublicFeed#language_scope: statuses in a chosen language only (none without a language). */
+function languageFilter(languages: readonly string[] | null | undefined): SQL {
+  if (!languages || languages.length === 0) return sql``;
+  return sql`AND s.language IN (SELECT value FROM json_each(${JSON.stringify(languages)}))`;
+}
+
 function rangeFilter(column: SQL, bounds: PageParams): { where: SQL; order: SQL } {
   const parts: SQL[] = [];
   if (bounds.maxId !== undefined) parts.push(sql`AND ${column} < ${bounds.maxId}`);
@@ -255,7 +263,8 @@ export async function publicTimeline(ctx: TimelineContext, options: PublicOption
     const media = options.onlyMedia ? sql`AND s.media_count > 0` : sql``;
     const rows = await ctx.db.all<{ id: number; ok: number }>(sql`
       SELECT s.id, (
-        (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id) ${media} ${viewerFilter(ctx.viewerId)}
+        (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id) ${media} ${languageFilter(ctx.languages)}
+        ${viewerFilter(ctx.viewerId)}
       ) AS ok
       FROM statuses s INDEXED BY statuses_public_timeline
       WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL ${originFilter(options, sql`s.local`)} ${r.where}
@@ -324,7 +333,8 @@ export async function tagTimeline(
     const rows = await ctx.db.all<{ id: number; ok: number }>(sql`
       SELECT c.status_id AS id, (
         s.id IS NOT NULL AND s.visibility = 'public' AND s.reblog_of_id IS NULL
-        ${originFilter(options, sql`s.local`)} ${media} ${sql.join(requireAll, sql` `)} ${excludeNone} ${viewerFilter(ctx.viewerId)}
+        ${originFilter(options, sql`s.local`)} ${media} ${sql.join(requireAll, sql` `)} ${excludeNone}
+        ${languageFilter(ctx.languages)} ${viewerFilter(ctx.viewerId)}
       ) AS ok
       FROM (${sql.join(walks, sql` UNION `)} ORDER BY 1 ${bounds.minId !== undefined ? sql`ASC` : sql`DESC`} LIMIT ${n}) c
       LEFT JOIN statuses s ON s.id = c.status_id

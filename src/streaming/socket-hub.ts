@@ -37,6 +37,8 @@ export interface ConnectInfo {
   accountId: number | null;
   tokenId: number | null;
   scopes: string[];
+  /** Chosen languages for public and hashtag streams (null: every language). */
+  languages?: string[] | null | undefined;
   /** Echoed in the 101 response. */
   protocol?: string | undefined;
   /** `?stream=` with `tag` / `list`. */
@@ -86,7 +88,9 @@ export class SocketHub {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, info.accountId === null ? [] : [`a:${info.accountId}`]);
-    this.sockets.opened(server, { a: info.accountId, k: info.tokenId, s: info.scopes, subs: [] });
+    const state: SocketState = { a: info.accountId, k: info.tokenId, s: info.scopes, subs: [] };
+    if (info.languages && info.languages.length > 0) state.l = info.languages;
+    this.sockets.opened(server, state);
     if (info.initial) await this.subscribe(server, info.initial);
     if (info.accountId !== null && this.ctx.getWebSockets(`a:${info.accountId}`).length === 1) {
       await this.presence(info.accountId, true);
@@ -321,6 +325,8 @@ export class SocketHub {
     for (const [ws, state] of states) {
       const viewer = state.a;
       if (viewer !== null && excluded.has(viewer)) continue;
+      // Mastodon's streaming server: a viewer who chose languages gets none other, nor statuses without one.
+      if (state.l && !state.l.includes(base.language ?? "")) continue;
       const { key, payload } = copies.get(viewer, viewer === null ? undefined : filters.get(viewer));
       if (payload === null) continue;
       for (const sub of state.subs) {

@@ -12,6 +12,8 @@ export interface SocketState {
   k: number | null;
   s: string[];
   subs: Subscription[];
+  /** Chosen languages for public and hashtag streams; absent: every language. */
+  l?: string[];
 }
 
 function add<K>(index: Map<K, Set<WebSocket>>, key: K, ws: WebSocket): void {

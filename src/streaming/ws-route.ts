@@ -9,6 +9,7 @@ import type { Db } from "../db/client";
 import type { AppEnv, Bindings } from "../env";
 import { ApiError } from "../errors";
 import { authenticateToken } from "../oauth/middleware";
+import { chosenLanguages } from "../services/chosen-languages";
 import { CONNECT_HEADER } from "./channel-hub";
 import { canStream, ERRORS, streamingToken } from "./protocol";
 import { accountShard, SOCKET_SHARDS, shardStub } from "./shards";
@@ -18,6 +19,8 @@ export interface StreamingViewer {
   accountId: number | null;
   tokenId: number | null;
   scopes: string[];
+  /** The viewer's chosen languages, read once per connection as Mastodon does (null: every language). */
+  languages: string[] | null;
 }
 
 /**
@@ -27,11 +30,16 @@ export interface StreamingViewer {
  */
 export async function streamingViewer(db: Db, req: Request): Promise<StreamingViewer> {
   const { token } = streamingToken(req);
-  if (token === undefined) return { accountId: null, tokenId: null, scopes: [] };
+  if (token === undefined) return { accountId: null, tokenId: null, scopes: [], languages: null };
   const auth = await authenticateToken(db, token);
   if (!auth?.account) throw new ApiError(401, ERRORS.invalidToken.error);
   if (!canStream(auth.scopes)) throw new ApiError(401, ERRORS.scopes.error);
-  return { accountId: auth.account.id, tokenId: auth.token.id, scopes: auth.scopes };
+  return {
+    accountId: auth.account.id,
+    tokenId: auth.token.id,
+    scopes: auth.scopes,
+    languages: chosenLanguages(auth.user?.settings),
+  };
 }
 
 /** Opens a socket in the viewer's shard (a random one for anonymous viewers). */

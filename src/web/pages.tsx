@@ -81,6 +81,7 @@ export function SignOutForm(props: { csrf: string }) {
 const NOTICES: Record<string, string> = {
   password_changed: "Your password has been changed. Other browsers have been signed out.",
   two_factor_disabled: "Two-factor authentication has been disabled.",
+  languages_saved: "Your languages have been saved.",
 };
 
 export function noticeFor(c: Context<AppEnv>): string | undefined {

@@ -8,6 +8,7 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { errorPage } from "./error-page";
 import { settingsRoutes } from "./settings";
+import { languageSettingsRoutes } from "./settings-languages";
 import { twoFactorSettingsRoutes } from "./settings-two-factor";
 import { signInRoutes } from "./sign-in";
 import { signUpRoutes } from "./sign-up";
@@ -20,6 +21,7 @@ webRoutes.route("/", twoFactorRoutes);
 webRoutes.route("/", signUpRoutes);
 webRoutes.route("/", settingsRoutes);
 webRoutes.route("/", twoFactorSettingsRoutes);
+webRoutes.route("/", languageSettingsRoutes);
 
 webRoutes.onError((err, c) => {
   if (err instanceof ApiError) return errorPage(c, err);

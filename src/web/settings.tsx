@@ -35,6 +35,9 @@ settingsRoutes.get("/settings", async (c) => {
         <li>
           <a href="/settings/two_factor">Two-factor authentication</a> ({state === "enabled" ? "enabled" : "not enabled"})
         </li>
+        <li>
+          <a href="/settings/languages">Languages on public timelines</a>
+        </li>
       </ul>
       <SignOutForm csrf={await csrfToken(c)} />
     </>,

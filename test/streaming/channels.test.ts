@@ -6,6 +6,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
+import { setChosenLanguages } from "../../src/services/chosen-languages";
 import type { ChannelHub } from "../../src/streaming/channel-hub";
 import { publicExclusions, renderForStreams } from "../../src/streaming/publish";
 import { accountShard, toAllShards } from "../../src/streaming/shards";
@@ -13,7 +14,7 @@ import { SocketHub } from "../../src/streaming/socket-hub";
 import { relate, users } from "../feeds/helpers";
 import { api } from "../helpers/fixtures";
 import { expectEntity } from "../helpers/openapi";
-import { connected, expectNone, payloadOf, postStatus } from "./helpers";
+import { connected, expectNone, type Frame, payloadOf, postStatus } from "./helpers";
 
 const idOf = (f: { payload?: string }) => payloadOf<{ id: string }>(f).id;
 
@@ -78,6 +79,33 @@ describe("public and hashtag streams", { timeout: 30_000 }, () => {
     expect(seen.stream).toEqual(["public:local"]);
     for (const s of [blocked, muted, filtered]) await expectNone(s, (f) => f.event === "update", 300);
     for (const s of sockets) s.close();
+  });
+
+  it("give a viewer who chose languages only statuses in them, read when the socket connects", async () => {
+    const [author, chooser, bystander] = await users(3);
+    if (!author || !chooser || !bystander) throw new Error("users");
+    await setChosenLanguages(createDb(env.DB), chooser.user.id, ["fr"]);
+    const [toChooser, toBystander] = await Promise.all(
+      [chooser, bystander].map((u) => connected("stream=public:local", { token: u.token })),
+    );
+    if (!toChooser || !toBystander) throw new Error("sockets");
+    for (const s of [toChooser, toBystander]) {
+      s.subscribe("hashtag", { tag: "Langues" });
+      await s.barrier();
+    }
+
+    const english = await postStatus(author.token, { status: "hello #langues", language: "en" });
+    const french = await postStatus(author.token, { status: "bonjour #langues", language: "fr" });
+    const isUpdate = (id: string, stream: string) => (f: Frame) =>
+      f.event === "update" && f.stream?.[0] === stream && idOf(f) === id;
+    for (const stream of ["public:local", "hashtag"]) {
+      await toChooser.waitFor(isUpdate(french, stream));
+      await toBystander.waitFor(isUpdate(english, stream));
+      await toBystander.waitFor(isUpdate(french, stream));
+    }
+    await expectNone(toChooser, (f) => f.event === "update" && idOf(f) === english, 300);
+    toChooser.close();
+    toBystander.close();
   });
 
   it("check viewers in the shard when the fanout sends no exclusion list, and list every excluded kind", async () => {

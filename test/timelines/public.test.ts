@@ -1,8 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { newId } from "../../src/ids";
+import { setChosenLanguages } from "../../src/services/chosen-languages";
 import { post, relate, remoteAccount, timeline, users } from "../feeds/helpers";
-import { api } from "../helpers/fixtures";
+import { api, db, uniqueName } from "../helpers/fixtures";
 
 /**
  * Other test files write public statuses into the same database at the same time, so each test looks
@@ -82,5 +83,29 @@ describe("public timeline", () => {
     const empty = await timeline(`/api/v1/timelines/public?since_id=${newId() + 10_000_000}`);
     expect(empty.ids).toEqual([]);
     expect(empty.link).toBeNull();
+  });
+
+  it("shows a viewer who chose languages only statuses in them, on public and hashtag timelines", async () => {
+    const [viewer, author] = await users(2);
+    if (!viewer || !author) throw new Error("users");
+    expect(await setChosenLanguages(db(), viewer.user.id, ["fr", "de", "not-a-language"])).toEqual(["fr", "de"]);
+    const tag = uniqueName("lang");
+    const since = newId();
+    const french = await post(author.account.id, { language: "fr", tags: [tag], fanout: false });
+    const english = await post(author.account.id, { language: "en", tags: [tag], fanout: false });
+    const unknown = await post(author.account.id, { language: null, tags: [tag], fanout: false });
+    const own = new Set([french, english, unknown]);
+
+    // Mastodon's PublicFeed: `language IN (chosen)`, so a status without a language is left out too.
+    const chosen = await timeline(`/api/v1/timelines/public?since_id=${since}&limit=40`, viewer.token);
+    expect(mine(chosen.ids, own)).toEqual([french]);
+    const tagged = await timeline(`/api/v1/timelines/tag/${tag}?since_id=${since}&limit=40`, viewer.token);
+    expect(mine(tagged.ids, own)).toEqual([french]);
+    const anonymous = await timeline(`/api/v1/timelines/public?since_id=${since}&limit=40`);
+    expect(mine(anonymous.ids, own)).toEqual([unknown, english, french]);
+
+    expect(await setChosenLanguages(db(), viewer.user.id, [])).toBeNull();
+    const all = await timeline(`/api/v1/timelines/public?since_id=${since}&limit=40`, viewer.token);
+    expect(mine(all.ids, own)).toEqual([unknown, english, french]);
   });
 });

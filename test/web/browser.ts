@@ -43,8 +43,15 @@ export class Browser {
   }
 
   /** Posts a form, adding the CSRF token the browser last saw unless `authenticity_token` is given. */
-  post(path: string, fields: Record<string, string>, options: { follow?: boolean; csrf?: boolean } = {}): Promise<Page> {
-    const body = new URLSearchParams(fields);
+  post(
+    path: string,
+    fields: Record<string, string | string[]>,
+    options: { follow?: boolean; csrf?: boolean } = {},
+  ): Promise<Page> {
+    // A list is sent as repeated fields, as checkboxes sharing one name are.
+    const body = new URLSearchParams(
+      Object.entries(fields).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, x])),
+    );
     if ((options.csrf ?? true) && !body.has("authenticity_token") && this.csrf) body.set("authenticity_token", this.csrf);
     return this.navigate("POST", path, body, options.follow ?? true);
   }

@@ -9,6 +9,7 @@ import type { AppEnv } from "../../../env";
 import { notFound } from "../../../errors";
 import { parseId } from "../../../ids";
 import { currentUser, tokenOptional, userRequired } from "../../../oauth/middleware";
+import { chosenLanguages } from "../../../services/chosen-languages";
 import {
   homeTimeline,
   listTimeline,
@@ -30,6 +31,7 @@ function context(c: Context<AppEnv>, viewerId: number | null): TimelineContext {
     db: c.get("db"),
     config: c.get("config"),
     viewerId,
+    languages: chosenLanguages(c.get("auth")?.user?.settings),
     mark: (name, ms) => requestMeter(c)?.mark(name, ms),
   };
 }
