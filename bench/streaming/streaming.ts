@@ -2,9 +2,9 @@
  * Benchmark (c): streaming. N sockets (`ws`, the token as Sec-WebSocket-Protocol as masto.js sends
  * it), each subscribed to `public:local` and to its own `user` stream; the seed's 1,000 accounts all
  * follow `star`, so every post by `star` reaches each socket twice: once on `public:local` and once
- * on `user`. The posting request streams both in `waitUntil` (one call per socket shard for the
- * channels, one for the followers, each shard applying the home rules to its own online viewers in
- * one query); the FANOUT consumer then writes the 1,000 feeds. Posts are measured one at a time,
+ * on `user`. The posting request streams both in `waitUntil`: one call per socket shard for the
+ * channels, beside one query applying the home rules to the online followers, then one call per
+ * shard for them; the FANOUT consumer then writes the 1,000 feeds. Posts are measured one at a time,
  * after one warm-up post: the next waits for the previous fanout.
  *
  * Reported per stream: time from sending the POST to each socket's receipt (p50/p99 over every
