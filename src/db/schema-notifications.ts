@@ -34,6 +34,8 @@ export const notifications = sqliteTable(
     groupKey: text("group_key"),
     /** The collection of `added_to_collection` / `collection_update` (migration 0012, schema-collections.ts). */
     collectionId: integer("collection_id"),
+    /** The report of an `admin.report` (migration 0014). */
+    reportId: integer("report_id"),
   },
   (t) => [
     index("notifications_account_id").on(t.accountId, t.id),

@@ -6,6 +6,7 @@ import type { NotificationType } from "../db/schema";
 import { isoDate } from "../util/time";
 import type { MastodonAccount } from "./account";
 import { STATUS_NOTIFICATION_TYPES } from "./notification";
+import type { MastodonReport } from "./report";
 import type { MastodonStatus } from "./status";
 
 export interface MastodonNotificationGroup {
@@ -19,6 +20,7 @@ export interface MastodonNotificationGroup {
   latest_page_notification_at?: string;
   sample_account_ids: string[];
   status_id?: string | null;
+  report?: MastodonReport | null;
 }
 
 export interface MastodonPartialAccount {
@@ -45,6 +47,8 @@ export interface GroupView {
   mostRecentId: number;
   sampleAccountIds: number[];
   statusId: number | null;
+  /** The report of an `admin.report`. */
+  report?: MastodonReport | undefined;
   /** Present when listing pages (not for a single group). */
   page?: { minId: number; maxId: number; latestAt: number };
 }
@@ -63,6 +67,7 @@ export function serializeNotificationGroup(g: GroupView): MastodonNotificationGr
     json.latest_page_notification_at = isoDate(g.page.latestAt);
   }
   if (STATUS_NOTIFICATION_TYPES.has(g.type)) json.status_id = g.statusId === null ? null : String(g.statusId);
+  if (g.type === "admin.report") json.report = g.report ?? null;
   return json;
 }
 

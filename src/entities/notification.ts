@@ -5,6 +5,7 @@ import type { VisibleAccount } from "../services/accounts";
 import { isoDate } from "../util/time";
 import { type MastodonAccount, serializeAccount } from "./account";
 import type { MastodonCollection } from "./collection";
+import type { MastodonReport } from "./report";
 import type { MastodonStatus } from "./status";
 
 /** Types whose notification carries the status it is about. */
@@ -27,6 +28,7 @@ export interface MastodonNotification {
   account: MastodonAccount;
   status?: MastodonStatus | null;
   collection?: MastodonCollection | null;
+  report?: MastodonReport | null;
 }
 
 /** Types whose notification carries the collection it is about (Mastodon's `target_collection`). */
@@ -40,7 +42,7 @@ export function serializeNotification(
   notification: Pick<Notification, "id" | "type" | "createdAt"> & { groupKey?: string | null },
   from: VisibleAccount,
   status: MastodonStatus | undefined,
-  collection?: MastodonCollection,
+  about: { collection?: MastodonCollection | undefined; report?: MastodonReport | undefined } = {},
 ): MastodonNotification {
   const json: MastodonNotification = {
     id: String(notification.id),
@@ -50,6 +52,7 @@ export function serializeNotification(
     account: serializeAccount(config, from.account, { role: from.role }),
   };
   if (STATUS_NOTIFICATION_TYPES.has(notification.type)) json.status = status ?? null;
-  if (COLLECTION_NOTIFICATION_TYPES.has(notification.type)) json.collection = collection ?? null;
+  if (COLLECTION_NOTIFICATION_TYPES.has(notification.type)) json.collection = about.collection ?? null;
+  if (notification.type === "admin.report") json.report = about.report ?? null;
   return json;
 }

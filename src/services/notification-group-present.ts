@@ -20,6 +20,7 @@ import { applyViewerFilters } from "./filters";
 import { hydrateStatuses } from "./hydrate";
 import type { NotificationRow } from "./notification-list";
 import { loadVisibleAccounts } from "./relationships/common";
+import { notificationReports } from "./report-notifications";
 
 /** Mastodon's NotificationGroup::SAMPLE_ACCOUNTS_SIZE. */
 const SAMPLE_ACCOUNTS = 8;
@@ -30,7 +31,7 @@ export const GROUP_COUNT_CAP = 1000;
 export type GroupRow = NotificationRow;
 
 export const groupRowColumns = sql`id, type, from_account_id AS fromAccountId, status_id AS statusId,
-  created_at AS createdAt, group_key AS groupKey`;
+  report_id AS reportId, created_at AS createdAt, group_key AS groupKey`;
 
 export type ExpandAccounts = "full" | "partial_avatars";
 
@@ -106,11 +107,18 @@ export async function presentGroups(
         )
       : [];
   const statuses = new Map(hydrated.map((s) => [s.id, s]));
+  const reports = await notificationReports(
+    db,
+    config,
+    rows.flatMap((r) => (r.type === "admin.report" && r.reportId ? [r.reportId] : [])),
+  );
 
   const views: GroupView[] = [];
   rows.forEach((row, i) => {
     const key = keys[i] as string;
     if (STATUS_NOTIFICATION_TYPES.has(row.type) && (row.statusId === null || !statuses.has(String(row.statusId)))) return;
+    const report = row.type === "admin.report" && row.reportId ? reports.get(row.reportId) : undefined;
+    if (row.type === "admin.report" && !report) return;
     const d = data.get(key);
     if (d && d.mostRecentId !== null) {
       const sample = (JSON.parse(d.sample) as number[]).filter((id, at, all) => all.indexOf(id) === at);
@@ -121,6 +129,7 @@ export async function presentGroups(
         mostRecentId: d.mostRecentId,
         sampleAccountIds: sample,
         statusId: row.statusId,
+        report,
         page: options.range
           ? { minId: d.minId ?? row.id, maxId: d.mostRecentId, latestAt: d.latestAt ?? row.createdAt }
           : undefined,
@@ -133,6 +142,7 @@ export async function presentGroups(
         mostRecentId: row.id,
         sampleAccountIds: [row.fromAccountId],
         statusId: row.statusId,
+        report,
         page: options.range ? { minId: row.id, maxId: row.id, latestAt: row.createdAt } : undefined,
       });
     }

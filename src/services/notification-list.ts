@@ -24,8 +24,9 @@ import { type ActiveFilters, applyFilters, loadActiveFilters, matchFilters } fro
 import { hydrateStatuses } from "./hydrate";
 import { reconsiderRequests } from "./notification-requests";
 import { loadVisibleAccounts } from "./relationships/common";
+import { notificationReports } from "./report-notifications";
 
-/** What v1 clients may be shown; `admin.*` only to staff, and `admin.report` once reports exist. */
+/** What v1 clients may be shown; `admin.*` only to staff. */
 const USER_TYPES: readonly NotificationType[] = [
   "mention",
   "status",
@@ -40,7 +41,7 @@ const USER_TYPES: readonly NotificationType[] = [
   "added_to_collection",
   "collection_update",
 ];
-const STAFF_TYPES: readonly NotificationType[] = [...USER_TYPES, "admin.sign_up"];
+const STAFF_TYPES: readonly NotificationType[] = [...USER_TYPES, "admin.sign_up", "admin.report"];
 
 /** Batches read per page at most; each batch is one page's worth of rows. */
 const MAX_BATCHES = 3;
@@ -74,6 +75,8 @@ export interface NotificationRow {
   groupKey: string | null;
   /** Set on collection notifications (the grouped list's rows leave it out). */
   collectionId?: number | null;
+  /** Set on `admin.report` (the grouped list's rows leave it out). */
+  reportId?: number | null;
 }
 
 export function allowedTypes(viewer: NotificationViewer, filter: NotificationFilter): NotificationType[] {
@@ -141,6 +144,11 @@ async function present(
     COLLECTION_NOTIFICATION_TYPES.has(r.type) && r.collectionId ? [r.collectionId] : [],
   );
   const collectionViews = await collectionViewsByIds(db, collectionIds, viewerId);
+  const reports = await notificationReports(
+    db,
+    config,
+    withSender.flatMap((r) => (r.type === "admin.report" && r.reportId ? [r.reportId] : [])),
+  );
   return withSender.flatMap((r) => {
     const sender = senders.get(r.fromAccountId);
     if (!sender) return [];
@@ -156,12 +164,14 @@ async function present(
       if (!view) return [];
       collection = serializeCollection(config, view);
     }
-    return [serializeNotification(config, r, sender, status, collection)];
+    const report = r.type === "admin.report" && r.reportId ? reports.get(r.reportId) : undefined;
+    if (r.type === "admin.report" && !report) return [];
+    return [serializeNotification(config, r, sender, status, { collection, report })];
   });
 }
 
 const columns = sql`id, type, from_account_id AS fromAccountId, status_id AS statusId, created_at AS createdAt,
-  collection_id AS collectionId, group_key AS groupKey`;
+  collection_id AS collectionId, report_id AS reportId, group_key AS groupKey`;
 
 /** Mastodon's `browserable`: filtered notifications only on request, or when one sender is asked for. */
 export function filteredCondition(filter: NotificationFilter, alias = ""): SQL {

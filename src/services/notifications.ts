@@ -22,6 +22,8 @@ export interface NewNotification {
   statusId?: number | null;
   /** The collection an `added_to_collection` / `collection_update` is about. */
   collectionId?: number | null;
+  /** The report an `admin.report` is about. */
+  reportId?: number | null;
   now?: number;
 }
 
@@ -37,9 +39,10 @@ export async function notify(db: Db, n: NewNotification): Promise<number | undef
   // One statement: the recipient must be a local user, and none of their blocks, mutes or domain
   // blocks may cover the actor. `OR IGNORE` absorbs duplicates.
   const rows = await db.all<{ id: number }>(sql`
-    INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, status_id, created_at, filtered, group_key, collection_id)
+    INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, status_id, created_at, filtered, group_key,
+      collection_id, report_id)
     SELECT ${id}, ${n.recipientId}, ${n.fromAccountId}, ${n.type}, ${n.statusId ?? null}, ${now}, ${filtered ? 1 : 0}, ${groupKey},
-      ${n.collectionId ?? null}
+      ${n.collectionId ?? null}, ${n.reportId ?? null}
     WHERE EXISTS (SELECT 1 FROM users WHERE account_id = ${n.recipientId})
       AND NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = ${n.recipientId} AND target_account_id = ${n.fromAccountId})
       AND NOT EXISTS (

@@ -5,7 +5,8 @@
  *   `AccountStatusesFilter…find(status_ids)` fails the whole report on one bad id);
  * - `rule_ids` make the category `violation` whatever was asked; unknown rules are a 422, and so is a
  *   comment over 1,000 characters or a category Mastodon does not know;
- * - `forward` matters only for a remote target: a Flag from the instance actor goes to its server.
+ * - `forward` matters only for a remote target: a Flag from the instance actor goes to its server;
+ * - staff hear of it through an `admin.report` notification (report-notifications.ts).
  * Moderators read reports with `npm run petrel -- reports list` (scripts/commands/reports.ts).
  */
 import { sql } from "drizzle-orm";
@@ -18,6 +19,7 @@ import { instanceActorUri } from "../federation/keys";
 import { type DeliveryEnv, enqueueDelivery } from "../federation/outbound/enqueue";
 import { newId, parseId } from "../ids";
 import { loadVisibleAccounts } from "./relationships/common";
+import { notifyStaffOfReport } from "./report-notifications";
 import { loadVisibleStatuses } from "./visibility";
 
 export const REPORT_COMMENT_MAX = 1000;
@@ -108,6 +110,7 @@ export async function fileReport(
     updatedAt: now,
   };
   await db.insert(reports).values(report);
+  await notifyStaffOfReport(db, report, now);
   if (forward) await forwardReport(env, report, target.account);
   return { report, target };
 }

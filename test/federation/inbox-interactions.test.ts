@@ -253,7 +253,7 @@ describe("inbox Add/Remove, Move, Flag and the rest", () => {
 
   it("stores a Flag as a report for the moderators; acks unknown types, and an actor other than the signer's", async () => {
     const h = new Harness();
-    const [p, u] = await Promise.all([peer(), createTestUser()]);
+    const [p, u, mod] = await Promise.all([peer(), createTestUser(), createTestUser({ role: "moderator" })]);
     const reported = await localPost(u);
     const flag = {
       id: `${p.actor.id}#flags/1`,
@@ -268,6 +268,15 @@ describe("inbox Add/Remove, Move, Flag and the rest", () => {
       .first<{ comment: string; status_ids: string; account_id: number }>();
     expect(report?.comment).toBe("spam");
     expect(JSON.parse(report?.status_ids ?? "[]")).toEqual([Number(reported.id)]);
+    // Staff hear of it, from the Flag's actor.
+    const told = (await notifications(mod, "admin.report")) as unknown as Array<{
+      account: { acct: string };
+      report: { target_account: { id: string }; comment: string };
+    }>;
+    expect(told.find((n) => n.report.target_account.id === String(u.account.id))).toMatchObject({
+      account: { acct: `${p.account.username}@${p.host}` },
+      report: { comment: "spam" },
+    });
     const dislike = rebase(fixture("lemmy/activity-dislike-page_lemmy-assets.json"), {
       "http://enterprise.lemmy.ml/u/lemmy_beta": p.actor.id,
     });

@@ -2,11 +2,12 @@
  * An incoming Flag: a remote server forwarding a report about one of our accounts (and some of its
  * statuses). Stored as a report for the moderators (`npm run petrel -- reports list`), as Mastodon's
  * ReportService does for remote reports: the reporter is the Flag's actor (usually the remote
- * instance actor, as Mastodon keeps its reporters anonymous).
+ * instance actor, as Mastodon keeps its reporters anonymous), and staff get an `admin.report`.
  */
 import type { Account } from "../../db/schema";
 import { reports } from "../../db/schema-surface";
 import { newId } from "../../ids";
+import { notifyStaffOfReport } from "../../services/report-notifications";
 import type { Activity } from "../vocab/activity";
 import { findLocalAccount, findStatusByUri, type InboxContext, isLocalUri } from "./context";
 import type { Outcome } from "./create";
@@ -31,8 +32,9 @@ export async function handleFlag(ctx: InboxContext, activity: Activity, actor: A
   }
   if (targetId === undefined) return { done: true, note: "Flag names no local account" };
   const now = Date.now();
+  const id = newId(now);
   await ctx.db.insert(reports).values({
-    id: newId(now),
+    id,
     accountId: actor.id,
     targetAccountId: targetId,
     statusIds: [...new Set(statusIds)].sort((a, b) => a - b),
@@ -45,5 +47,6 @@ export async function handleFlag(ctx: InboxContext, activity: Activity, actor: A
     createdAt: now,
     updatedAt: now,
   });
+  await notifyStaffOfReport(ctx.db, { id, accountId: actor.id, targetAccountId: targetId }, now);
   return { done: true };
 }

@@ -1,0 +1,60 @@
+/**
+ * `admin.report` notifications, as Mastodon's ReportService#notify_staff! sends them: to every
+ * moderator, admin and owner when a report is filed (through the API or by a remote server's Flag),
+ * unless an unresolved report about the same account already told them. The notification carries
+ * the Report entity, read again when it is shown.
+ */
+import { eq, sql } from "drizzle-orm";
+import type { Config } from "../config";
+import type { Db } from "../db/client";
+import { accounts, users } from "../db/schema";
+import { type Report, reports } from "../db/schema-surface";
+import { type MastodonReport, serializeReport } from "../entities/report";
+import { notify } from "./notifications";
+import { inIds } from "./relationships/common";
+
+/** Staff told about one report at most: a small instance has a handful; this bounds the write. */
+const STAFF_MAX = 100;
+
+export async function notifyStaffOfReport(
+  db: Db,
+  report: Pick<Report, "id" | "accountId" | "targetAccountId">,
+  now = Date.now(),
+): Promise<void> {
+  const sibling = await db.all<{ id: number }>(sql`
+    SELECT id FROM reports WHERE target_account_id = ${report.targetAccountId} AND id <> ${report.id}
+      AND action_taken_at IS NULL LIMIT 1`);
+  if (sibling.length > 0) return;
+  const staff = await db.all<{ id: number }>(sql`
+    SELECT u.account_id AS id FROM users u JOIN accounts a ON a.id = u.account_id
+    WHERE u.role IN ('moderator', 'admin', 'owner') AND u.disabled = 0 AND a.suspended_at IS NULL
+    ORDER BY u.id LIMIT ${STAFF_MAX}`);
+  for (const { id } of staff) {
+    await notify(db, { recipientId: id, fromAccountId: report.accountId, type: "admin.report", reportId: report.id, now });
+  }
+}
+
+/**
+ * The reports of `admin.report` notifications, by id. The target is shown even when suspended since
+ * (moderators act on exactly those), unlike accounts in the rest of the API.
+ */
+export async function notificationReports(db: Db, config: Config, ids: readonly number[]): Promise<Map<number, MastodonReport>> {
+  const found = new Map<number, MastodonReport>();
+  if (ids.length === 0) return found;
+  const rows = await db
+    .select()
+    .from(reports)
+    .where(inIds(sql`${reports.id}`, [...new Set(ids)]));
+  if (rows.length === 0) return found;
+  const targets = await db
+    .select({ account: accounts, role: users.role })
+    .from(accounts)
+    .leftJoin(users, eq(users.accountId, accounts.id))
+    .where(inIds(sql`${accounts.id}`, [...new Set(rows.map((r) => r.targetAccountId))]));
+  const byId = new Map(targets.map((t) => [t.account.id, { account: t.account, role: t.role ?? undefined }]));
+  for (const r of rows) {
+    const target = byId.get(r.targetAccountId);
+    if (target) found.set(r.id, serializeReport(config, r, target));
+  }
+  return found;
+}
