@@ -6,7 +6,16 @@
  * deployed D1 database through `wrangler d1 execute --remote`.
  */
 import { parseArgs } from "node:util";
-import { CliError, formatTable, listAccounts, parseRole, precheck, setPassword, setRole } from "./lib/accounts-commands";
+import {
+  approveAccount,
+  CliError,
+  formatTable,
+  listAccounts,
+  parseRole,
+  precheck,
+  setPassword,
+  setRole,
+} from "./lib/accounts-commands";
 import { LocalD1Executor } from "./lib/local-d1";
 import { loadPasswordModule } from "./lib/petrel-src";
 import { createAccountViaSql, WranglerD1Executor } from "./lib/remote-d1";
@@ -22,6 +31,8 @@ Commands:
       Sets a new password (prints it when generated) and signs the user out of the web.
   accounts set-role <username> <owner|admin|moderator|user>
       Changes the role of a local account.
+  accounts approve <username>
+      Approves a sign-up waiting for review (REGISTRATIONS_MODE=approval) and notifies staff.
   accounts list
       Lists local accounts: id, username, email, role, approved, created.
 
@@ -171,6 +182,23 @@ async function run(argv: string[]): Promise<void> {
           `Password of ${result.username} changed; ${result.sessionsEnded} web session${result.sessionsEnded === 1 ? "" : "s"} ended`,
         );
         if (result.generated) console.log(`New password: ${result.password}`);
+      } finally {
+        await db.close();
+      }
+      return;
+    }
+    case "approve": {
+      expectArgs(rest, 1, "accounts approve <username> [--remote]");
+      refuseOptions(values, [], "accounts approve");
+      const db = await openDb(values.remote === true);
+      try {
+        const result = await approveAccount(db, rest[0] as string);
+        console.log("OK");
+        console.log(
+          result.alreadyApproved
+            ? `${result.username} was already approved`
+            : `${result.username} approved; ${result.staffTold} staff member${result.staffTold === 1 ? "" : "s"} notified`,
+        );
       } finally {
         await db.close();
       }

@@ -1,6 +1,13 @@
 /** `petrel accounts ...`: the operations behind the CLI, over either SQL executor (local or remote D1). */
 import { CliError } from "./cli-error";
-import { ACCOUNT_ROLES, type AccountRole, loadAccountsModule, loadErrorsModule, loadPasswordModule } from "./petrel-src";
+import {
+  ACCOUNT_ROLES,
+  type AccountRole,
+  loadAccountsModule,
+  loadErrorsModule,
+  loadIdsModule,
+  loadPasswordModule,
+} from "./petrel-src";
 import type { SqlExecutor } from "./sql";
 
 export { CliError };
@@ -81,6 +88,47 @@ export async function setRole(
   const user = await findLocalUser(db, username);
   await db.batch([{ sql: "UPDATE users SET role = ?, updated_at = ? WHERE id = ?", params: [role, Date.now(), user.user_id] }]);
   return { username: user.username, previous: user.role, role };
+}
+
+/** Staff told about one sign-up at most, as the Worker's own bound (src/services/staff-notifications.ts). */
+const STAFF_MAX = 100;
+const HOUR_MS = 3600_000;
+
+/**
+ * Approves a sign-up waiting for review (REGISTRATIONS_MODE=approval): the account can sign in and is
+ * shown from now on, and every moderator, admin and owner gets an `admin.sign_up` notification, as
+ * Mastodon sends when an approved user becomes active. Written straight to D1, so it is listed but
+ * not streamed or pushed. Its group key follows src/services/notification-group-key.ts: the
+ * recipient's newest `admin.sign_up` group of the last 12 hours, else this hour's.
+ */
+export async function approveAccount(
+  db: SqlExecutor,
+  username: string,
+): Promise<{ username: string; alreadyApproved: boolean; staffTold: number }> {
+  const user = await findLocalUser(db, username);
+  const [state] = await db.all<{ approved: number }>("SELECT approved FROM users WHERE id = ?", [user.user_id]);
+  if (state?.approved === 1) return { username: user.username, alreadyApproved: true, staffTold: 0 };
+  const { newId } = await loadIdsModule();
+  const staff = await db.all<{ id: number }>(
+    "SELECT u.account_id AS id FROM users u JOIN accounts a ON a.id = u.account_id " +
+      "WHERE u.role IN ('moderator', 'admin', 'owner') AND u.disabled = 0 AND a.suspended_at IS NULL AND u.account_id <> ? " +
+      "ORDER BY u.id LIMIT ?",
+    [user.account_id, STAFF_MAX],
+  );
+  const now = Date.now();
+  const bucket = Math.floor(now / HOUR_MS);
+  await db.batch([
+    { sql: "UPDATE users SET approved = 1, updated_at = ? WHERE id = ?", params: [now, user.user_id] },
+    ...staff.map((s) => ({
+      sql:
+        "INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, created_at, filtered, group_key) " +
+        "SELECT ?, ?, ?, 'admin.sign_up', ?, 0, coalesce((SELECT group_key FROM notifications WHERE account_id = ? " +
+        "AND group_key > 'admin.sign_up-' AND group_key < 'admin.sign_up-:' AND CAST(substr(group_key, 15) AS INTEGER) > ? " +
+        "ORDER BY group_key DESC LIMIT 1), ?)",
+      params: [newId(now), s.id, user.account_id, now, s.id, bucket - 12, `admin.sign_up-${bucket}`],
+    })),
+  ]);
+  return { username: user.username, alreadyApproved: false, staffTold: staff.length };
 }
 
 export interface AccountListRow {

@@ -20,7 +20,7 @@ import { applyViewerFilters } from "./filters";
 import { hydrateStatuses } from "./hydrate";
 import type { NotificationRow } from "./notification-list";
 import { loadVisibleAccounts } from "./relationships/common";
-import { notificationReports } from "./report-notifications";
+import { notificationReports } from "./staff-notifications";
 
 /** Mastodon's NotificationGroup::SAMPLE_ACCOUNTS_SIZE. */
 const SAMPLE_ACCOUNTS = 8;

@@ -24,7 +24,7 @@ import { type ActiveFilters, applyFilters, loadActiveFilters, matchFilters } fro
 import { hydrateStatuses } from "./hydrate";
 import { reconsiderRequests } from "./notification-requests";
 import { loadVisibleAccounts } from "./relationships/common";
-import { notificationReports } from "./report-notifications";
+import { notificationReports } from "./staff-notifications";
 
 /** What v1 clients may be shown; `admin.*` only to staff. */
 const USER_TYPES: readonly NotificationType[] = [

@@ -9,6 +9,7 @@ import { ApiError, validationFailed } from "../errors";
 import { hitRateLimits } from "../util/rate-limit";
 import { clientIp } from "../util/request";
 import { createLocalAccount, emailErrors, type FieldError, passwordErrors, REASON_MAX, usernameErrors } from "./accounts";
+import { notifyStaffOfSignUp } from "./staff-notifications";
 
 export interface RegistrationInput {
   username: string;
@@ -42,7 +43,7 @@ export async function register(
     errors.push({ field: "reason", message: `is too long (maximum is ${REASON_MAX} characters)`, code: "ERR_TOO_LONG" });
   }
   if (errors.length > 0) throw validationFailed(errors);
-  return createLocalAccount(db, {
+  const created = await createLocalAccount(db, {
     username: input.username,
     email: input.email,
     password: input.password,
@@ -54,4 +55,7 @@ export async function register(
     agreement: input.agreement,
     signUpIp: clientIp(req),
   });
+  // In approval mode staff hear of the account when it is approved, as Mastodon does.
+  if (created.user.approved) await notifyStaffOfSignUp(db, created.account.id);
+  return created;
 }

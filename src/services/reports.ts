@@ -6,7 +6,7 @@
  * - `rule_ids` make the category `violation` whatever was asked; unknown rules are a 422, and so is a
  *   comment over 1,000 characters or a category Mastodon does not know;
  * - `forward` matters only for a remote target: a Flag from the instance actor goes to its server;
- * - staff hear of it through an `admin.report` notification (report-notifications.ts).
+ * - staff hear of it through an `admin.report` notification (staff-notifications.ts).
  * Moderators read reports with `npm run petrel -- reports list` (scripts/commands/reports.ts).
  */
 import { sql } from "drizzle-orm";
@@ -19,7 +19,7 @@ import { instanceActorUri } from "../federation/keys";
 import { type DeliveryEnv, enqueueDelivery } from "../federation/outbound/enqueue";
 import { newId, parseId } from "../ids";
 import { loadVisibleAccounts } from "./relationships/common";
-import { notifyStaffOfReport } from "./report-notifications";
+import { notifyStaffOfReport } from "./staff-notifications";
 import { loadVisibleStatuses } from "./visibility";
 
 export const REPORT_COMMENT_MAX = 1000;

@@ -4,6 +4,7 @@
  */
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalD1Executor } from "../../scripts/lib/local-d1";
 import { createAccountViaSql, WranglerD1Executor } from "../../scripts/lib/remote-d1";
 import { type DevServer, makeStateDir, startDevServer } from "./helpers/dev-server";
 import { createAccount, parsePassword, runPetrel } from "./helpers/petrel-cli";
@@ -112,6 +113,42 @@ describe("petrel accounts (local state)", SLOW, () => {
     alicePassword = "correct horse battery staple";
   });
 
+  it("approves a sign-up waiting for review and notifies staff with admin.sign_up, once", async () => {
+    const created = await runPetrel(stateDir, ["accounts", "create", "dave", "--email", "dave@example.com"]);
+    expect(created.code).toBe(0);
+    const sql = async <T>(query: string, params: Array<string | number> = []): Promise<T[]> => {
+      const db = await LocalD1Executor.open(stateDir);
+      try {
+        return await db.all<T>(query, params);
+      } finally {
+        await db.close();
+      }
+    };
+    // As REGISTRATIONS_MODE=approval leaves a new sign-up.
+    await sql("UPDATE users SET approved = 0 WHERE account_id = (SELECT id FROM accounts WHERE acct_key = 'dave')");
+    const approved = await runPetrel(stateDir, ["accounts", "approve", "dave"]);
+    expect(approved.stderr).not.toMatch(/Error/);
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toContain("dave approved; 1 staff member notified");
+    const told = () =>
+      sql<{ recipient: string; group_key: string }>(
+        "SELECT r.acct_key AS recipient, n.group_key FROM notifications n JOIN accounts r ON r.id = n.account_id " +
+          "WHERE n.type = 'admin.sign_up' AND n.from_account_id = (SELECT id FROM accounts WHERE acct_key = 'dave')",
+      );
+    const rows = await told();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ recipient: "alice", group_key: expect.stringMatching(/^admin\.sign_up-\d+$/) });
+    expect((await runPetrel(stateDir, ["accounts", "list"])).stdout).toMatch(/dave\s+dave@example\.com\s+user\s+yes/);
+
+    const again = await runPetrel(stateDir, ["accounts", "approve", "dave"]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("dave was already approved");
+    expect(await told()).toHaveLength(1);
+    const missing = await runPetrel(stateDir, ["accounts", "approve", "nobody"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('No local account named "nobody"');
+  });
+
   describe("then served by npm run dev", SLOW, () => {
     beforeAll(async () => {
       server = await startDevServer({ stateDir });
@@ -183,7 +220,7 @@ describe("petrel accounts (local state)", SLOW, () => {
       it("lists accounts through the same SQL", async () => {
         const list = await runPetrel(stateDir, ["accounts", "list"]);
         expect(list.stdout).toMatch(/carol\s+o'carol@example\.com\s+moderator/);
-        expect(list.stdout).toContain("3 accounts");
+        expect(list.stdout).toContain("4 accounts");
       });
     });
   });

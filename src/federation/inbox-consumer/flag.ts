@@ -7,7 +7,7 @@
 import type { Account } from "../../db/schema";
 import { reports } from "../../db/schema-surface";
 import { newId } from "../../ids";
-import { notifyStaffOfReport } from "../../services/report-notifications";
+import { notifyStaffOfReport } from "../../services/staff-notifications";
 import type { Activity } from "../vocab/activity";
 import { findLocalAccount, findStatusByUri, type InboxContext, isLocalUri } from "./context";
 import type { Outcome } from "./create";

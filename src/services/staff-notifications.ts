@@ -1,20 +1,39 @@
 /**
- * `admin.report` notifications, as Mastodon's ReportService#notify_staff! sends them: to every
- * moderator, admin and owner when a report is filed (through the API or by a remote server's Flag),
- * unless an unresolved report about the same account already told them. The notification carries
- * the Report entity, read again when it is shown.
+ * Notifications for staff (every moderator, admin and owner: Mastodon's default roles give all of
+ * them manage_users and manage_reports):
+ * - `admin.sign_up` when someone signs up and can use the account at once (Mastodon's
+ *   BootstrapTimelineService#notify_staff!, run when a new user becomes active);
+ * - `admin.report` when a report is filed (through the API or by a remote server's Flag), as
+ *   ReportService#notify_staff!: not again while an unresolved report about the same account exists.
+ *   The notification carries the Report entity, read again when it is shown.
  */
 import { eq, sql } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
-import { accounts, users } from "../db/schema";
+import { accounts, type NotificationType, users } from "../db/schema";
 import { type Report, reports } from "../db/schema-surface";
 import { type MastodonReport, serializeReport } from "../entities/report";
 import { notify } from "./notifications";
 import { inIds } from "./relationships/common";
 
-/** Staff told about one report at most: a small instance has a handful; this bounds the write. */
+/** Staff told about one event at most: a small instance has a handful; this bounds the writes. */
 const STAFF_MAX = 100;
+
+async function notifyStaff(
+  db: Db,
+  n: { fromAccountId: number; type: NotificationType; reportId?: number },
+  now: number,
+): Promise<void> {
+  const staff = await db.all<{ id: number }>(sql`
+    SELECT u.account_id AS id FROM users u JOIN accounts a ON a.id = u.account_id
+    WHERE u.role IN ('moderator', 'admin', 'owner') AND u.disabled = 0 AND a.suspended_at IS NULL
+    ORDER BY u.id LIMIT ${STAFF_MAX}`);
+  for (const { id } of staff) await notify(db, { recipientId: id, ...n, now });
+}
+
+export async function notifyStaffOfSignUp(db: Db, accountId: number, now = Date.now()): Promise<void> {
+  await notifyStaff(db, { fromAccountId: accountId, type: "admin.sign_up" }, now);
+}
 
 export async function notifyStaffOfReport(
   db: Db,
@@ -25,13 +44,7 @@ export async function notifyStaffOfReport(
     SELECT id FROM reports WHERE target_account_id = ${report.targetAccountId} AND id <> ${report.id}
       AND action_taken_at IS NULL LIMIT 1`);
   if (sibling.length > 0) return;
-  const staff = await db.all<{ id: number }>(sql`
-    SELECT u.account_id AS id FROM users u JOIN accounts a ON a.id = u.account_id
-    WHERE u.role IN ('moderator', 'admin', 'owner') AND u.disabled = 0 AND a.suspended_at IS NULL
-    ORDER BY u.id LIMIT ${STAFF_MAX}`);
-  for (const { id } of staff) {
-    await notify(db, { recipientId: id, fromAccountId: report.accountId, type: "admin.report", reportId: report.id, now });
-  }
+  await notifyStaff(db, { fromAccountId: report.accountId, type: "admin.report", reportId: report.id }, now);
 }
 
 /**
