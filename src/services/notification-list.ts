@@ -75,7 +75,7 @@ export interface NotificationRow {
   groupKey: string | null;
   /** Set on collection notifications (the grouped list's rows leave it out). */
   collectionId?: number | null;
-  /** Set on `admin.report` (the grouped list's rows leave it out). */
+  /** Set on `admin.report`. */
   reportId?: number | null;
 }
 

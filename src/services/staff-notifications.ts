@@ -19,16 +19,24 @@ import { inIds } from "./relationships/common";
 /** Staff told about one event at most: a small instance has a handful; this bounds the writes. */
 const STAFF_MAX = 100;
 
+/**
+ * Best effort, logged: the sign-up or report is already stored, and failing its request (or retrying
+ * its Flag) would only make the client or the remote server send it again.
+ */
 async function notifyStaff(
   db: Db,
   n: { fromAccountId: number; type: NotificationType; reportId?: number },
   now: number,
 ): Promise<void> {
-  const staff = await db.all<{ id: number }>(sql`
-    SELECT u.account_id AS id FROM users u JOIN accounts a ON a.id = u.account_id
-    WHERE u.role IN ('moderator', 'admin', 'owner') AND u.disabled = 0 AND a.suspended_at IS NULL
-    ORDER BY u.id LIMIT ${STAFF_MAX}`);
-  for (const { id } of staff) await notify(db, { recipientId: id, ...n, now });
+  try {
+    const staff = await db.all<{ id: number }>(sql`
+      SELECT u.account_id AS id FROM users u JOIN accounts a ON a.id = u.account_id
+      WHERE u.role IN ('moderator', 'admin', 'owner') AND u.disabled = 0 AND a.suspended_at IS NULL
+      ORDER BY u.id LIMIT ${STAFF_MAX}`);
+    for (const { id } of staff) await notify(db, { recipientId: id, ...n, now });
+  } catch (err) {
+    console.error(`notifications: staff not told of ${n.type} from account ${n.fromAccountId}`, err);
+  }
 }
 
 export async function notifyStaffOfSignUp(db: Db, accountId: number, now = Date.now()): Promise<void> {
@@ -40,9 +48,14 @@ export async function notifyStaffOfReport(
   report: Pick<Report, "id" | "accountId" | "targetAccountId">,
   now = Date.now(),
 ): Promise<void> {
-  const sibling = await db.all<{ id: number }>(sql`
-    SELECT id FROM reports WHERE target_account_id = ${report.targetAccountId} AND id <> ${report.id}
-      AND action_taken_at IS NULL LIMIT 1`);
+  const sibling = await db
+    .all<{ id: number }>(sql`
+      SELECT id FROM reports WHERE target_account_id = ${report.targetAccountId} AND id <> ${report.id}
+        AND action_taken_at IS NULL LIMIT 1`)
+    .catch((err: unknown) => {
+      console.error(`notifications: report ${report.id} not checked for siblings`, err);
+      return [{ id: 0 }];
+    });
   if (sibling.length > 0) return;
   await notifyStaff(db, { fromAccountId: report.accountId, type: "admin.report", reportId: report.id }, now);
 }

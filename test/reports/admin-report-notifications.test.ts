@@ -3,7 +3,9 @@
  * owner hears of a new report, with the Report entity, on v1 and v2 notifications; nobody else does;
  * and a second report about an account already reported and unresolved tells nobody again.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import type { Db } from "../../src/db/client";
+import { notifyStaffOfReport, notifyStaffOfSignUp } from "../../src/services/staff-notifications";
 import { api, createTestUser, db, type TestUser } from "../helpers/fixtures";
 import { expectEntity } from "../helpers/openapi";
 import type { Json } from "../lists/helpers";
@@ -98,5 +100,20 @@ describe("admin.report notifications", () => {
     await db().$client.prepare("UPDATE accounts SET suspended_at = ? WHERE id = ?").bind(Date.now(), bob.account.id).run();
     const [shown] = (await adminReports(mod)).filter((n) => n.report?.id === id);
     expect(shown?.report?.target_account.id).toBe(String(bob.account.id));
+  });
+
+  it("are best effort: a database failure is logged, and the report (or sign-up) that caused it still stands", async () => {
+    const failing = { all: () => Promise.reject(new Error("D1 is down")) } as unknown as Db;
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      await expect(notifyStaffOfReport(failing, { id: 1, accountId: 2, targetAccountId: 3 })).resolves.toBeUndefined();
+      await expect(notifyStaffOfSignUp(failing, 2)).resolves.toBeUndefined();
+      expect(logged.mock.calls.map((c) => String(c[0]))).toEqual([
+        "notifications: report 1 not checked for siblings",
+        "notifications: staff not told of admin.sign_up from account 2",
+      ]);
+    } finally {
+      logged.mockRestore();
+    }
   });
 });
