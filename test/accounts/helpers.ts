@@ -45,6 +45,16 @@ export function fetchWithEnv(vars: Record<string, string>, path: string, init: R
   return Promise.resolve(createApp().fetch(request, { ...env, ...vars }, createExecutionContext()));
 }
 
+/** `POST /api/v1/accounts` (a form) under another REGISTRATIONS_MODE than the test config's. */
+export function signUpInMode(mode: string, token: string, form: Record<string, string>): Promise<Response> {
+  const sent = encode({ form });
+  return fetchWithEnv({ REGISTRATIONS_MODE: mode }, "/api/v1/accounts", {
+    method: "POST",
+    headers: { ...sent.headers, authorization: `Bearer ${token}`, "cf-connecting-ip": uniqueIp() },
+    body: sent.body,
+  });
+}
+
 export async function countAccounts(username: string): Promise<number> {
   const rows = await db().select({ n: sql<number>`count(*)` }).from(accounts).where(eq(accounts.acctKey, username.toLowerCase()));
   return rows[0]?.n ?? 0;

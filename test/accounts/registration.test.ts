@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { accounts, users } from "../../src/db/schema";
 import { api, createTestUser, db, uniqueName } from "../helpers/fixtures";
 import { expectEntity } from "../helpers/openapi";
-import { appToken, type Body, countAccounts, countUsers, encode, expectError, fetchWithEnv, signUp, uniqueIp } from "./helpers";
+import { appToken, type Body, countAccounts, countUsers, expectError, signUp, signUpInMode, uniqueIp } from "./helpers";
 
 function person(overrides: Record<string, string> = {}) {
   const username = uniqueName("reg");
@@ -144,12 +144,7 @@ describe("POST /api/v1/accounts", () => {
   it("keeps the account pending in approval mode; its token works only once approved", async () => {
     const token = await appToken();
     const p = person({ reason: "I study seabirds." });
-    const sent = encode({ form: p });
-    const res = await fetchWithEnv({ REGISTRATIONS_MODE: "approval" }, "/api/v1/accounts", {
-      method: "POST",
-      headers: { ...sent.headers, authorization: `Bearer ${token}`, "cf-connecting-ip": uniqueIp() },
-      body: sent.body,
-    });
+    const res = await signUpInMode("approval", token, p);
     const issued = await expectToken(res);
     const [user] = await db().select().from(users).where(eq(users.email, p.email));
     expect(user?.approved).toBe(false);
@@ -167,12 +162,7 @@ describe("POST /api/v1/accounts", () => {
   it("refuses everyone when registrations are closed, storing nothing", async () => {
     const token = await appToken();
     const p = person();
-    const sent = encode({ form: p });
-    const res = await fetchWithEnv({ REGISTRATIONS_MODE: "closed" }, "/api/v1/accounts", {
-      method: "POST",
-      headers: { ...sent.headers, authorization: `Bearer ${token}`, "cf-connecting-ip": uniqueIp() },
-      body: sent.body,
-    });
+    const res = await signUpInMode("closed", token, p);
     const body = await expectError(res, 403);
     expect(body.error).toBe("This action is not allowed");
     expect(await countAccounts(p.username)).toBe(0);

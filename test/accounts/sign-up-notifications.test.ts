@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { api, createTestUser, db, type TestUser, uniqueName } from "../helpers/fixtures";
 import { expectEntity } from "../helpers/openapi";
-import { appToken, encode, fetchWithEnv, signUp, uniqueIp } from "./helpers";
+import { appToken, signUp, signUpInMode } from "./helpers";
 
 function person() {
   const username = uniqueName("reg");
@@ -62,12 +62,7 @@ describe("admin.sign_up notifications", () => {
     const mod = await createTestUser({ role: "moderator" });
     const token = await appToken();
     const p = person();
-    const sent = encode({ form: p });
-    const res = await fetchWithEnv({ REGISTRATIONS_MODE: "approval" }, "/api/v1/accounts", {
-      method: "POST",
-      headers: { ...sent.headers, authorization: `Bearer ${token}`, "cf-connecting-ip": uniqueIp() },
-      body: sent.body,
-    });
+    const res = await signUpInMode("approval", token, p);
     expect(res.status).toBe(200);
     const id = await accountIdOf(p.username);
     const stored = await db()
