@@ -144,6 +144,7 @@ export async function runStreaming(server: Server, sockets: number, posts: numbe
     // Post -1 warms up (the first post of a run compiles the posting and streaming paths) and is
     // not counted.
     for (let p = -1; p < posts; p++) {
+      const cpuBefore = cpuTimes();
       const sent = performance.now();
       const res = await call<{ id: string }>(server.baseUrl, "/api/v1/statuses", {
         token: tokenFor(ACCOUNTS),
@@ -157,7 +158,7 @@ export async function runStreaming(server: Server, sockets: number, posts: numbe
       const deadline = Date.now() + 60_000;
       const done = () => clients.every((c) => c.received.get(id)?.user !== undefined && c.received.get(id)?.public !== undefined);
       while (!done() && Date.now() < deadline) await sleep(20);
-      if (process.env.BENCH_TRACE === "1") console.log(tracePost(p, postMs, clients, id, sent));
+      if (process.env.BENCH_TRACE === "1") console.log(`${tracePost(p, postMs, clients, id, sent)}; ${cpuDelta(cpuBefore)}`);
       if (p < 0) {
         while (!fannedOut.has(id) && Date.now() < deadline) await sleep(20);
         await sleep(200);
@@ -241,4 +242,20 @@ export function streamingRows(r: StreamingResult): Row[] {
     { figure: "shard time per frame p50", value: percentile(r.shardMsPerFrame, 50), unit: "ms" },
     { figure: "sockets that missed an event", value: r.missing, unit: "" },
   ];
+}
+
+/** Linux: the machine's CPU jiffies (user+system, steal, idle), to tell our work from the VM's stalls. */
+function cpuTimes(): number[] {
+  try {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+    return [(f[0] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0), f[7] ?? 0, f[3] ?? 0];
+  } catch {
+    return [0, 0, 0];
+  }
+}
+
+function cpuDelta(before: number[]): string {
+  const after = cpuTimes();
+  const d = after.map((v, i) => (v - (before[i] ?? 0)) * 10);
+  return `cpu ${d[0]} ms, steal ${d[1]} ms, idle ${d[2]} ms`;
 }

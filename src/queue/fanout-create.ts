@@ -11,7 +11,8 @@ import { recordDirectStatus } from "../services/conversations";
 import { accountHub, type FeedEntry, HOME_FEED, runBounded } from "../services/feeds";
 import { type FollowerRow, feedTargets, followerPageQuery, loadStatus, type StatusRow } from "../services/home-rules";
 import { notify } from "../services/notifications";
-import { renderForStreams, streamNewStatus } from "../streaming/publish";
+import { streamNewStatus } from "../streaming/new-status";
+import { renderForStreams } from "../streaming/publish";
 import {
   type FanoutResult,
   type FanoutStats,

@@ -22,10 +22,14 @@ export interface StatusRow {
   reblog_author_id: number | null;
   reblog_author_domain: string | null;
   mention_count: number;
-  /** Whether any list holds the author, anyone blocks the author, the author blocks anyone: checks per follower are skipped when not. */
-  author_listed: number;
-  author_blocked: number;
-  author_blocks: number;
+  /**
+   * Whether any list holds the author, anyone blocks the author, the author blocks anyone: checks
+   * per follower are skipped when not. null: not read (a status not yet committed); the query then
+   * asks once, in SQL, before the checks.
+   */
+  author_listed: number | null;
+  author_blocked: number | null;
+  author_blocks: number | null;
 }
 
 export interface FollowerRow {
@@ -55,25 +59,79 @@ export async function loadStatus(db: Db, statusId: number): Promise<StatusRow | 
   return rows[0];
 }
 
+/**
+ * The row loadStatus would read for a local status about to be committed with `mentionCount`
+ * mentions. Whether the author is in a list or in a block is not known without a read: the query
+ * asks (see StatusRow).
+ */
+export function newLocalStatusRow(s: {
+  id: number;
+  accountId: number;
+  visibility: string;
+  language: string | null;
+  inReplyToAccountId: number | null;
+  mentionCount: number;
+}): StatusRow {
+  return {
+    id: s.id,
+    account_id: s.accountId,
+    visibility: s.visibility,
+    language: s.language,
+    in_reply_to_account_id: s.inReplyToAccountId,
+    reblog_of_id: null,
+    author_domain: null,
+    author_suspended: null,
+    author_local: 1,
+    reblog_author_id: null,
+    reblog_author_domain: null,
+    mention_count: s.mentionCount,
+    author_listed: null,
+    author_blocked: null,
+    author_blocks: null,
+  };
+}
+
 /** A reply to another account than the author: Mastodon's reply rule applies. */
 export function replyToOther(s: StatusRow): number | null {
   return s.in_reply_to_account_id !== null && s.in_reply_to_account_id !== s.account_id ? s.in_reply_to_account_id : null;
 }
 
 /**
+ * Whether a per-follower probe can matter: 1 yes, 0 no (the probe is left out), or an SQL condition
+ * on the author alone, which SQLite evaluates once per statement (an uncorrelated subquery).
+ */
+export type AuthorFlag = 0 | 1 | SQL;
+
+function guarded(flag: AuthorFlag, probe: SQL, otherwise = sql`0`): SQL | undefined {
+  if (flag === 0) return undefined;
+  return flag === 1 ? probe : sql`CASE WHEN ${flag} THEN ${probe} ELSE ${otherwise} END`;
+}
+
+/**
  * `account` (an SQL expression) is blocked by, blocks, or is muted by the follower `f.id`. The block
  * probes can be left out when the caller knows nobody blocks `account` / `account` blocks nobody.
  */
-export function relationFilters(account: SQL | number, now: number, known: { blocked?: boolean; blocks?: boolean } = {}): SQL {
+export function relationFilters(
+  account: SQL | number,
+  now: number,
+  known: { blocked?: AuthorFlag; blocks?: AuthorFlag } = {},
+): SQL {
   const parts = [
     sql`EXISTS (SELECT 1 FROM mutes WHERE account_id = f.id AND target_account_id = ${account}
       AND (expires_at IS NULL OR expires_at > ${now}))`,
+    guarded(known.blocked ?? 1, sql`EXISTS (SELECT 1 FROM blocks WHERE account_id = f.id AND target_account_id = ${account})`),
+    guarded(known.blocks ?? 1, sql`EXISTS (SELECT 1 FROM blocks WHERE account_id = ${account} AND target_account_id = f.id)`),
   ];
-  if (known.blocked ?? true)
-    parts.push(sql`EXISTS (SELECT 1 FROM blocks WHERE account_id = f.id AND target_account_id = ${account})`);
-  if (known.blocks ?? true)
-    parts.push(sql`EXISTS (SELECT 1 FROM blocks WHERE account_id = ${account} AND target_account_id = f.id)`);
-  return sql.join(parts, sql` OR `);
+  return sql.join(
+    parts.filter((p) => p !== undefined),
+    sql` OR `,
+  );
+}
+
+/** A StatusRow flag as an AuthorFlag: null (not read) asks `unread` in SQL. */
+function authorFlag(flag: number | null, unread: SQL): AuthorFlag {
+  if (flag === null) return unread;
+  return flag === 1 ? 1 : 0;
 }
 
 export function domainFilter(domain: string | null): SQL {
@@ -93,7 +151,10 @@ export function followerPageQuery(s: StatusRow, after: number, now: number, amon
   const author = s.account_id;
   const reply = replyToOther(s);
   const filters: SQL[] = [
-    relationFilters(author, now, { blocked: s.author_blocked === 1, blocks: s.author_blocks === 1 }),
+    relationFilters(author, now, {
+      blocked: authorFlag(s.author_blocked, sql`EXISTS (SELECT 1 FROM blocks WHERE target_account_id = ${author})`),
+      blocks: authorFlag(s.author_blocks, sql`EXISTS (SELECT 1 FROM blocks WHERE account_id = ${author})`),
+    }),
     domainFilter(s.author_domain),
   ];
   if (s.reblog_author_id !== null) {
@@ -121,19 +182,23 @@ export function followerPageQuery(s: StatusRow, after: number, now: number, amon
           OR (l.replies_policy = 'followed' AND EXISTS (SELECT 1 FROM follows WHERE account_id = f.id AND target_account_id = ${reply}))
           OR (l.replies_policy = 'list' AND EXISTS (SELECT 1 FROM list_accounts WHERE list_id = l.id AND account_id = ${reply})))`;
   // An author in nobody's list needs neither the exclusive-list check nor the list lookup.
-  const listed = s.author_listed === 1;
-  const exclusive = listed
-    ? sql`AND NOT EXISTS (SELECT 1 FROM lists l JOIN list_accounts la ON la.list_id = l.id AND la.account_id = ${author}
-        WHERE l.account_id = f.id AND l.exclusive = 1)`
-    : sql``;
-  const lists = listed
-    ? sql`(SELECT group_concat(l.id) FROM lists l JOIN list_accounts la ON la.list_id = l.id AND la.account_id = ${author}
-        WHERE l.account_id = f.id ${listReplies})`
-    : sql`NULL`;
+  const listed = authorFlag(s.author_listed, sql`EXISTS (SELECT 1 FROM list_accounts WHERE account_id = ${author})`);
+  const exclusive = guarded(
+    listed,
+    sql`EXISTS (SELECT 1 FROM lists l JOIN list_accounts la ON la.list_id = l.id AND la.account_id = ${author}
+      WHERE l.account_id = f.id AND l.exclusive = 1)`,
+  );
+  const lists =
+    guarded(
+      listed,
+      sql`(SELECT group_concat(l.id) FROM lists l JOIN list_accounts la ON la.list_id = l.id AND la.account_id = ${author}
+        WHERE l.account_id = f.id ${listReplies})`,
+      sql`NULL`,
+    ) ?? sql`NULL`;
   return sql`
     SELECT f.id, f.notify, f.local,
       CASE WHEN f.local = 1 THEN (${sql.join(filters, sql` `)}) END AS filtered,
-      CASE WHEN f.local = 1 THEN ${replyRule} ${exclusive} END AS home,
+      CASE WHEN f.local = 1 THEN ${replyRule} ${exclusive ? sql`AND NOT ${exclusive}` : sql``} END AS home,
       CASE WHEN f.local = 1 THEN ${lists} END AS lists
     FROM (
       SELECT fo.account_id AS id, fo.notify, fo.show_reblogs, fo.languages,

@@ -5,15 +5,14 @@
  * #broadcast_to_hashtag_streams! do; an edit also goes to the local home and list feeds holding the
  * status; a delete goes to channel subscribers (clients drop ids they never showed).
  */
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { loadConfig } from "../config";
 import { type Db, envDb } from "../db/client";
 import type { MastodonStatus } from "../entities/status";
 import type { Bindings } from "../env";
 import { accountHub, runBounded } from "../services/feeds";
-import { type FollowerRow, feedTargets, followerPageQuery, loadStatus, type StatusRow } from "../services/home-rules";
 import { hydrateStatuses } from "../services/hydrate";
-import { type ChannelEvent, SOCKET_SHARDS, shardOf, shardStub, toAllShards } from "./shards";
+import { type ChannelEvent, toAllShards } from "./shards";
 
 /** AccountHubs told about one edit at most (an author's first local followers); see docs. */
 export const EDIT_FOLLOWERS_MAX = 1000;
@@ -56,6 +55,11 @@ export const EXCLUSIONS_MAX = 2000;
  * all shards; null when there are more than EXCLUSIONS_MAX, and each shard asks about its viewers.
  */
 export async function publicExclusions(db: Db, status: MastodonStatus, now = Date.now()): Promise<number[] | null> {
+  return exclusionsOf(await db.all<{ id: number }>(exclusionsQuery(status, now)));
+}
+
+/** The query of publicExclusions (one column, `id`), for a caller that runs it in a batch. */
+export function exclusionsQuery(status: MastodonStatus, now: number): SQL {
   const author = Number(status.account.id);
   const targets = sql.join(
     [author, ...status.mentions.map((m) => Number(m.id))].map((id) => sql`${id}`),
@@ -63,19 +67,23 @@ export async function publicExclusions(db: Db, status: MastodonStatus, now = Dat
   );
   const domain = status.account.acct.includes("@") ? (status.account.acct.split("@")[1] ?? null) : null;
   const domainArm = domain === null ? sql`` : sql`UNION SELECT account_id FROM account_domain_blocks WHERE domain = ${domain}`;
-  const rows = await db.all<{ id: number }>(sql`
+  return sql`
     SELECT account_id AS id FROM blocks WHERE target_account_id IN (${targets})
     UNION SELECT target_account_id FROM blocks WHERE account_id = ${author}
     UNION SELECT account_id FROM mutes WHERE target_account_id IN (${targets}) AND (expires_at IS NULL OR expires_at > ${now})
     ${domainArm}
-    LIMIT ${EXCLUSIONS_MAX + 1}`);
+    LIMIT ${EXCLUSIONS_MAX + 1}`;
+}
+
+/** The rows of exclusionsQuery as the channel event carries them. */
+export function exclusionsOf(rows: ReadonlyArray<{ id: number }>): number[] | null {
   return rows.length > EXCLUSIONS_MAX ? null : rows.map((r) => Number(r.id));
 }
 
-/** The event for the public and hashtag channels; undefined when the status belongs to none. */
-async function channelEvent(env: Bindings, status: MastodonStatus, edit: boolean): Promise<ChannelEvent | undefined> {
-  if (status.visibility !== "public" || status.reblog !== null) return undefined;
-  const keys = channelKeys(
+/** The channels `status` goes to: none unless it is public and not a boost. */
+export function channelKeysOf(status: MastodonStatus): string[] {
+  if (status.visibility !== "public" || status.reblog !== null) return [];
+  return channelKeys(
     {
       account_id: Number(status.account.id),
       local: status.account.acct.includes("@") ? 0 : 1,
@@ -84,6 +92,11 @@ async function channelEvent(env: Bindings, status: MastodonStatus, edit: boolean
     },
     status.tags.map((t) => t.name),
   );
+}
+
+/** The event for the public and hashtag channels; undefined when the status belongs to none. */
+export async function channelEvent(env: Bindings, status: MastodonStatus, edit: boolean): Promise<ChannelEvent | undefined> {
+  const keys = channelKeysOf(status);
   if (keys.length === 0) return undefined;
   const excluded = await publicExclusions(envDb(env), status);
   const statusId = Number(status.id);
@@ -93,70 +106,6 @@ async function channelEvent(env: Bindings, status: MastodonStatus, edit: boolean
 async function publishToChannels(env: Bindings, status: MastodonStatus, edit: boolean): Promise<void> {
   const event = await channelEvent(env, status, edit);
   if (event) await toAllShards(env, event);
-}
-
-/**
- * A new status, streamed the moment it is committed (the posting request calls this in `waitUntil`;
- * the FANOUT consumer for statuses from elsewhere): the public and hashtag channels when it is public
- * and not a boost, and the user and list streams of the author's online followers. Best effort, as
- * all streaming: a failure is logged, never thrown.
- */
-export async function streamNewStatus(env: Bindings, status: MastodonStatus, row?: StatusRow): Promise<void> {
-  try {
-    // The status row, the channels' exclusions and who is streaming in parallel; then the channel
-    // frames and the followers' (which need one more query) side by side.
-    const [loaded, channels, online] = await Promise.all([
-      row ?? loadStatus(envDb(env), Number(status.id)),
-      channelEvent(env, status, false),
-      status.visibility === "direct" ? [] : onlineAccounts(env),
-    ]);
-    if (!loaded || loaded.author_suspended !== null) return;
-    await Promise.all([
-      loaded.visibility === "direct" ? undefined : streamToFollowers(env, status, loaded, online),
-      channels ? toAllShards(env, channels) : undefined,
-    ]);
-  } catch (err) {
-    console.error(`streaming: status ${status.id} not streamed`, err);
-  }
-}
-
-/** Online accounts per home-rules query (its JSON parameter stays far below D1's limits). */
-const ONLINE_PER_QUERY = 2000;
-
-/** The accounts with sockets open, as each socket shard says (a shard that does not answer counts as none). */
-async function onlineAccounts(env: Bindings): Promise<number[]> {
-  const shards = Array.from({ length: SOCKET_SHARDS }, (_, n) => shardStub(env, n));
-  return (await Promise.allSettled(shards.map((s) => s.onlineAccounts()))).flatMap((r) => {
-    if (r.status === "fulfilled") return r.value;
-    console.error("streaming: a shard did not say who is online", r.reason);
-    return [];
-  });
-}
-
-/**
- * `update` on the user and list streams of the author's followers who have sockets open (`online`,
- * from the socket shards): one query applies Mastodon's home and list rules (home-rules.ts) to those
- * that follow the author (an index probe per online account, whatever the follower count), and each
- * shard gets its part in one call. So a post reaches every open socket before the FANOUT consumer
- * has written a single feed, in a time set by the sockets open, not by the followers.
- */
-async function streamToFollowers(env: Bindings, status: MastodonStatus, row: StatusRow, online: number[]): Promise<void> {
-  if (online.length === 0) return;
-  const db = envDb(env);
-  const now = Date.now();
-  const rows: FollowerRow[] = [];
-  for (let i = 0; i < online.length; i += ONLINE_PER_QUERY) {
-    rows.push(...(await db.all<FollowerRow>(followerPageQuery(row, 0, now, online.slice(i, i + ONLINE_PER_QUERY)))));
-  }
-  const byShard = new Map<number, Array<{ id: number; feeds: number[] }>>();
-  for (const t of feedTargets(row, rows).deliveries) {
-    const shard = shardOf(t.id);
-    const list = byShard.get(shard);
-    if (list) list.push(t);
-    else byShard.set(shard, [t]);
-  }
-  const results = await Promise.allSettled([...byShard].map(([n, targets]) => shardStub(env, n).toFeeds(status, targets)));
-  for (const r of results) if (r.status === "rejected") console.error("streaming: follower delivery failed", r.reason);
 }
 
 /** An edit: `status.update` to the channels and to the local feeds holding the status. */

@@ -7,8 +7,13 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { newId } from "../../src/ids";
+import { readComposeInput } from "../../src/services/statuses/compose";
+import { postStatus } from "../../src/services/statuses/post";
+import { prepareNewStatusStream } from "../../src/streaming/new-status";
+import { Params } from "../../src/util/params";
+import { SpyQueue } from "../federation/helpers";
 import { createList, post, relate, users } from "../feeds/helpers";
-import { api } from "../helpers/fixtures";
+import { api, config, db, type TestUser } from "../helpers/fixtures";
 import { connected, expectNone, type Frame, payloadOf, type TestSocket } from "./helpers";
 
 const updateOf = (id: number, stream: string) => (f: Frame) =>
@@ -105,7 +110,86 @@ describe("followers' streams", { timeout: 30_000 }, () => {
     toStranger.close();
   });
 
-  it("still send the channel frame when the followers' query fails", async () => {
+  it("run the streams' reads last in the batch that commits the post, and return their rows", async () => {
+    const [author, follower, blocker, mentioned, lister, blocked] = await users(6);
+    if (!author || !follower || !blocker || !mentioned || !lister || !blocked) throw new Error("users");
+    await relate(follower, author.account.id, "follow");
+    await relate(blocker, author.account.id, "block");
+    await relate(follower, mentioned.account.id, "mute");
+    await relate(lister, author.account.id, "follow");
+    const list = await createList(lister, [author.account.id], { exclusive: true });
+    // A follow left over beside the author's block (blocking ends follows; a race could leave one).
+    await relate(author, blocked.account.id, "block");
+    await env.DB.prepare("INSERT INTO follows (id, account_id, target_account_id, created_at) VALUES (?, ?, ?, ?)")
+      .bind(newId(), blocked.account.id, author.account.id, Date.now())
+      .run();
+    const d = db();
+    let results: readonly unknown[] | undefined | "not called" = "not called";
+    const posting = (text: string) =>
+      postStatus(
+        {
+          db: d,
+          config: config(),
+          fanout: new SpyQueue().asQueue(),
+          streamOnCommit: async (status, row) => {
+            // Someone online who does not follow (the blocker): the query keeps followers only.
+            const online = Promise.resolve([follower, blocker, lister, blocked].map((u) => u.account.id));
+            const stream = await prepareNewStatusStream(env, d, status, row, online);
+            return {
+              statements: stream.statements,
+              committed: (r) => {
+                results = r;
+              },
+            };
+          },
+        },
+        { account: author.account, user: author.user },
+        readComposeInput(new Params({ status: text })),
+        { applicationId: null },
+      );
+    const sorted = (rows: unknown) => [...(rows as Array<{ id: number }>)].sort((a, b) => a.id - b.id);
+    const row = (u: TestUser, filtered: number, home: number, lists: string | null) => ({
+      id: u.account.id,
+      notify: 0,
+      local: 1,
+      filtered,
+      home,
+      lists,
+    });
+    await posting("plain");
+    // The channels' exclusions, then the online followers under the home and list rules: what
+    // loadStatus would have said about the author's blocks and lists is asked in the query.
+    const [excluded, followers] = results as unknown as [unknown, unknown];
+    expect(sorted(excluded)).toEqual(sorted([blocker, blocked].map((u) => ({ id: u.account.id }))));
+    expect(sorted(followers)).toEqual(
+      sorted([row(follower, 0, 1, null), row(lister, 0, 0, String(list)), row(blocked, 1, 1, null)]),
+    );
+    // The mention rows written by the same batch are seen: the follower mutes the mentioned account.
+    await posting(`hi @${mentioned.account.username}`);
+    const [excludedNow, followersNow] = results as unknown as [unknown, unknown];
+    expect(sorted(excludedNow)).toEqual(sorted([blocker, blocked, follower].map((u) => ({ id: u.account.id }))));
+    expect(sorted(followersNow)).toContainEqual(row(follower, 1, 1, null));
+  });
+
+  it("read the new status's mentions in the commit: a follower muting a mentioned account gets no update", async () => {
+    const [author, muter, plain, mentioned] = await users(4);
+    if (!author || !muter || !plain || !mentioned) throw new Error("users");
+    await relate(muter, author.account.id, "follow");
+    await relate(plain, author.account.id, "follow");
+    await relate(muter, mentioned.account.id, "mute");
+    const [toMuter, toPlain] = (await Promise.all([muter, plain].map((u) => connected("stream=user", { token: u.token })))) as [
+      TestSocket,
+      TestSocket,
+    ];
+
+    const id = await posted(author.token, { status: `hello @${mentioned.account.username}`, visibility: "private" });
+    await toPlain.waitFor(updateOf(id, "user"));
+    await expectNone(toMuter, updateOf(id, "user"), 300);
+    toMuter.close();
+    toPlain.close();
+  });
+
+  it("still commit the post and send the channel frame when the followers' query fails", async () => {
     const [author, reader] = await users(2);
     if (!author || !reader) throw new Error("users");
     // A corrupt follow row (languages is not JSON) makes the followers' query fail for this author.
@@ -116,7 +200,10 @@ describe("followers' streams", { timeout: 30_000 }, () => {
     socket.subscribe("public:local");
     await socket.barrier();
 
+    // The query runs in the batch that commits the post, which is then committed without it.
     const id = await posted(author.token, { status: "still public", language: "en" });
+    const stored = await env.DB.prepare("SELECT text FROM statuses WHERE id = ?").bind(id).first<{ text: string }>();
+    expect(stored?.text).toBe("still public");
     await socket.waitFor(updateOf(id, "public:local"));
     await expectNone(socket, updateOf(id, "user"), 300);
     socket.close();

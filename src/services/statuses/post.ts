@@ -18,6 +18,7 @@ import { quoteRequestUri, sendQuoteRequest } from "../../federation/quote-reques
 import { newId, parseId } from "../../ids";
 import { enqueueFanout } from "../../queue/messages";
 import { attachEmojis } from "../custom-emoji-hydrate";
+import { newLocalStatusRow, type StatusRow } from "../home-rules";
 import { claimMediaForStatus } from "../media";
 import {
   anonymousQuote,
@@ -54,10 +55,18 @@ export interface PostEnv {
   /** DELIVERY producer: interactions with remote statuses federate through it (src/federation/outbound). */
   delivery?: Queue | undefined;
   /**
-   * Called once a new status is committed, with its rendering for streams (no viewer): the route
-   * sends it to the public and hashtag channels in `waitUntil`, and the FANOUT consumer then skips them.
+   * Streams a new status as it is committed (the API route, src/streaming/new-status.ts): given its
+   * rendering without a viewer and its home-rules row, it returns reads to run last in the commit
+   * batch and what to do with their results, or with none when the commit had to go without them.
+   * The FANOUT consumer then skips the streams.
    */
-  afterCommit?: ((status: MastodonStatus) => void) | undefined;
+  streamOnCommit?: ((status: MastodonStatus, row: StatusRow) => Promise<StreamOnCommit>) | undefined;
+}
+
+export interface StreamOnCommit {
+  statements: BatchItem<"sqlite">[];
+  /** `results`: the batch's results for `statements`; undefined when they were not run. */
+  committed(results: readonly unknown[] | undefined): void;
 }
 
 export interface Author {
@@ -205,6 +214,10 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
   const body = serializeStatus(config, bundle, { viewerId: author.account.id, now });
   if (quote) body.quote = await quoteEntity(db, config, author.account.id, quote);
 
+  // The streams get the status rendered without a viewer, from here and in the FANOUT message, so
+  // neither the public channels nor the followers' sockets wait for a hydration in the consumer.
+  const forStreams = serializeStatus(config, { ...bundle, flags: null }, { viewerId: null, now });
+  if (quote && body.quote && "quoted_status" in body.quote) forStreams.quote = anonymousQuote(body.quote);
   const statements: BatchItem<"sqlite">[] = [
     db.insert(statuses).values(row),
     ...mentionStatements(db, id, rendered.mentions),
@@ -215,25 +228,42 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
     ...(key ? idempotencyStatements(db, author.user.id, key, body, now) : []),
     ...(options.extraStatements ?? []),
   ];
+  const stream = await env.streamOnCommit?.(forStreams, newLocalStatusRow({ ...row, mentionCount: rendered.mentions.length }));
+  let committed: readonly unknown[] | undefined;
   try {
-    await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    committed = await commit(db, statements, stream?.statements ?? []);
   } catch (err) {
     // Lost a race on the same Idempotency-Key: nothing of ours was written; answer as the winner did.
     const replay = key ? await findIdempotentResponse(db, author.user.id, key, now) : undefined;
     if (replay !== undefined) return { kind: "other", body: replay };
     throw err;
   }
-  // The streams get the status rendered without a viewer, from here and in the FANOUT message, so
-  // neither the public channels nor the followers' sockets wait for a hydration in the consumer.
-  const forStreams = serializeStatus(config, { ...bundle, flags: null }, { viewerId: null, now });
   if (quote && body.quote && "quoted_status" in body.quote) {
-    forStreams.quote = anonymousQuote(body.quote);
     await notifyQuoted(db, row, quote, now);
     await sendQuoteRequest(env, author.account, row, quote);
   }
-  env.afterCommit?.(forStreams);
-  await fanout(env.fanout, id, "status.created", env.afterCommit ? { rendered: forStreams, streamed: true } : {});
+  stream?.committed(committed);
+  await fanout(env.fanout, id, "status.created", stream ? { rendered: forStreams, streamed: true } : {});
   return { kind: "status", statusId: id, body };
+}
+
+/**
+ * Commits the status with the streams' reads last; the results of those reads. A failing read must
+ * not cost the post: the batch is atomic, so it is run again without them (undefined: not read).
+ */
+async function commit(db: Db, statements: BatchItem<"sqlite">[], reads: BatchItem<"sqlite">[]): Promise<unknown[] | undefined> {
+  const writes = statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
+  if (reads.length === 0) {
+    await db.batch(writes);
+    return [];
+  }
+  try {
+    return (await db.batch([...writes, ...reads])).slice(statements.length);
+  } catch (err) {
+    console.error("posting: the streams' reads failed; committing without them", err);
+    await db.batch(writes);
+    return undefined;
+  }
 }
 
 /** The status replied to: it must exist and be visible to the author (a boost stands for what it boosts). */

@@ -22,7 +22,7 @@ import { type AccountPage, favouritedBy, rebloggedBy } from "../../../services/s
 import { STATUSES_BATCH_MAX } from "../../../services/statuses/limits";
 import { requireVisibleStatus, statusJson } from "../../../services/statuses/lookup";
 import { type PostEnv, postStatus } from "../../../services/statuses/post";
-import { streamNewStatus } from "../../../streaming/publish";
+import { onlineAccounts, prepareNewStatusStream, streamNewStatus } from "../../../streaming/new-status";
 import { linkHeader, readPageParams } from "../../../util/pagination";
 import { coerceBool } from "../../../util/params";
 import { readParams } from "../../../util/request";
@@ -58,10 +58,18 @@ const publicRead = [tokenOptional, readStatusesIfToken] as const;
 
 statusesRoutes.post("/api/v1/statuses", userRequired("write:statuses"), async (c) => {
   const { account, user, auth } = currentUser(c);
+  // Who is streaming is asked while the request validates and renders (see src/streaming/new-status.ts).
+  const online = onlineAccounts(c.env);
   const input = readComposeInput(await readParams(c));
   const env: PostEnv = {
     ...postEnv(c),
-    afterCommit: (status) => c.executionCtx.waitUntil(streamNewStatus(c.env, status)),
+    streamOnCommit: async (status, row) => {
+      const stream = await prepareNewStatusStream(c.env, c.get("db"), status, row, online);
+      return {
+        statements: stream.statements,
+        committed: (results) => c.executionCtx.waitUntil(results ? stream.send(results) : streamNewStatus(c.env, status)),
+      };
+    },
   };
   const result = await postStatus(env, { account, user }, input, {
     applicationId: auth.token.applicationId,
