@@ -171,6 +171,29 @@ describe("followers' streams", { timeout: 30_000 }, () => {
     expect(sorted(followersNow)).toContainEqual(row(follower, 1, 1, null));
   });
 
+  it("leave the streams to the FANOUT consumer when the route cannot prepare them, and still post", async () => {
+    const [author] = await users(1);
+    if (!author) throw new Error("users");
+    const fanout = new SpyQueue();
+    const result = await postStatus(
+      {
+        db: db(),
+        config: config(),
+        fanout: fanout.asQueue(),
+        streamOnCommit: async () => {
+          throw new Error("shards unreachable");
+        },
+      },
+      { account: author.account, user: author.user },
+      readComposeInput(new Params({ status: "still posted" })),
+      { applicationId: null },
+    );
+    expect(result.kind).toBe("status");
+    expect(fanout.sent).toHaveLength(1);
+    expect(fanout.sent[0]).toMatchObject({ type: "status.created" });
+    expect(fanout.sent[0]).not.toHaveProperty("streamed");
+  });
+
   it("read the new status's mentions in the commit: a follower muting a mentioned account gets no update", async () => {
     const [author, muter, plain, mentioned] = await users(4);
     if (!author || !muter || !plain || !mentioned) throw new Error("users");

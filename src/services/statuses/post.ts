@@ -228,7 +228,7 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
     ...(key ? idempotencyStatements(db, author.user.id, key, body, now) : []),
     ...(options.extraStatements ?? []),
   ];
-  const stream = await env.streamOnCommit?.(forStreams, newLocalStatusRow({ ...row, mentionCount: rendered.mentions.length }));
+  const stream = await prepareStream(env, forStreams, newLocalStatusRow({ ...row, mentionCount: rendered.mentions.length }));
   let committed: readonly unknown[] | undefined;
   try {
     committed = await commit(db, statements, stream?.statements ?? []);
@@ -247,6 +247,16 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
   return { kind: "status", statusId: id, body };
 }
 
+/** The route's streaming of the status; none (the FANOUT consumer streams it) when preparing it fails. */
+async function prepareStream(env: PostEnv, status: MastodonStatus, row: StatusRow): Promise<StreamOnCommit | undefined> {
+  try {
+    return await env.streamOnCommit?.(status, row);
+  } catch (err) {
+    console.error("posting: streaming not prepared; the FANOUT consumer streams the status", err);
+    return undefined;
+  }
+}
+
 /**
  * Commits the status with the streams' reads last; the results of those reads. A failing read must
  * not cost the post: the batch is atomic, so it is run again without them (undefined: not read).
@@ -260,7 +270,7 @@ async function commit(db: Db, statements: BatchItem<"sqlite">[], reads: BatchIte
   try {
     return (await db.batch([...writes, ...reads])).slice(statements.length);
   } catch (err) {
-    console.error("posting: the streams' reads failed; committing without them", err);
+    console.error("posting: the batch failed with the streams' reads; trying it without them", err);
     await db.batch(writes);
     return undefined;
   }
