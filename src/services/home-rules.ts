@@ -2,7 +2,7 @@
  * Mastodon's home and list rules for a new status, evaluated in SQL for a page of the author's
  * followers: by the FANOUT consumer for every follower (feed writes), and by the streaming of a new
  * status for the followers with sockets open (the `update` on their user and list streams, sent
- * before any feed write; src/streaming/publish.ts).
+ * before any feed write, in the batch that commits a posted status; src/streaming/new-status.ts).
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
