@@ -244,18 +244,38 @@ export function streamingRows(r: StreamingResult): Row[] {
   ];
 }
 
-/** Linux: the machine's CPU jiffies (user+system, steal, idle), to tell our work from the VM's stalls. */
+/** Linux: the machine's CPU jiffies (user+system, steal, idle), workerd's and this process's, to tell our work from the VM's stalls. */
 function cpuTimes(): number[] {
   try {
     const f = readFileSync("/proc/stat", "utf8").split("\n")[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
-    return [(f[0] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0), f[7] ?? 0, f[3] ?? 0];
+    const own = process.cpuUsage();
+    return [
+      (f[0] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0),
+      f[7] ?? 0,
+      f[3] ?? 0,
+      workerdJiffies(),
+      (own.user + own.system) / 10_000,
+    ];
   } catch {
-    return [0, 0, 0];
+    return [0, 0, 0, 0, 0];
+  }
+}
+
+let workerdPid: string | undefined;
+
+/** utime + stime of the local workerd process, in jiffies (0 when it cannot be read). */
+function workerdJiffies(): number {
+  try {
+    workerdPid ??= execSync("pgrep -f 'workerd serve' | head -1", { encoding: "utf8" }).trim();
+    const fields = readFileSync(`/proc/${workerdPid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  } catch {
+    return 0;
   }
 }
 
 function cpuDelta(before: number[]): string {
   const after = cpuTimes();
-  const d = after.map((v, i) => (v - (before[i] ?? 0)) * 10);
-  return `cpu ${d[0]} ms, steal ${d[1]} ms, idle ${d[2]} ms`;
+  const d = after.map((v, i) => Math.round((v - (before[i] ?? 0)) * 10));
+  return `cpu ${d[0]} ms (workerd ${d[3]}, client ${d[4]}), steal ${d[1]} ms, idle ${d[2]} ms`;
 }
