@@ -15,14 +15,11 @@ import type { MastodonStatus } from "../entities/status";
 import type { Bindings } from "../env";
 import { type FollowerRow, feedTargets, followerPageQuery, loadStatus, type StatusRow } from "../services/home-rules";
 import { channelEvent, channelKeysOf, exclusionsOf, exclusionsQuery } from "./publish";
-import { type ChannelEvent, SOCKET_SHARDS, shardOf, shardStub, toAllShards } from "./shards";
+import { type ChannelEvent, chunks, onlineAccounts, shardOf, shardStub, toAllShards } from "./shards";
 
 const FOLLOWER_COLUMNS = ["id", "notify", "local", "filtered", "home", "lists"] as const satisfies ReadonlyArray<
   keyof FollowerRow
 >;
-
-/** Online accounts per home-rules query (its JSON parameter stays far below D1's limits). */
-const ONLINE_PER_QUERY = 2000;
 
 /**
  * A status streamed after the FANOUT hop (remote and scheduled statuses): the status row, the
@@ -95,22 +92,6 @@ export async function prepareNewStatusStream(
       }
     },
   };
-}
-
-/** The accounts with sockets open, as each socket shard says (a shard that does not answer counts as none). */
-export async function onlineAccounts(env: Pick<Bindings, "CHANNEL_HUB">): Promise<number[]> {
-  const shards = Array.from({ length: SOCKET_SHARDS }, (_, n) => shardStub(env, n));
-  return (await Promise.allSettled(shards.map((s) => s.onlineAccounts()))).flatMap((r) => {
-    if (r.status === "fulfilled") return r.value;
-    console.error("streaming: a shard did not say who is online", r.reason);
-    return [];
-  });
-}
-
-function chunks(ids: readonly number[]): number[][] {
-  const out: number[][] = [];
-  for (let i = 0; i < ids.length; i += ONLINE_PER_QUERY) out.push(ids.slice(i, i + ONLINE_PER_QUERY));
-  return out;
 }
 
 /**

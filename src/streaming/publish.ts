@@ -12,10 +12,7 @@ import type { MastodonStatus } from "../entities/status";
 import type { Bindings } from "../env";
 import { accountHub, runBounded } from "../services/feeds";
 import { hydrateStatuses } from "../services/hydrate";
-import { type ChannelEvent, toAllShards } from "./shards";
-
-/** AccountHubs told about one edit at most (an author's first local followers); see docs. */
-export const EDIT_FOLLOWERS_MAX = 1000;
+import { type ChannelEvent, chunks, onlineAccounts, toAllShards } from "./shards";
 
 /** The channels a status belongs to: public ones unless it replies to someone else, and its hashtags. */
 export function channelKeys(
@@ -108,19 +105,31 @@ async function publishToChannels(env: Bindings, status: MastodonStatus, edit: bo
   if (event) await toAllShards(env, event);
 }
 
-/** An edit: `status.update` to the channels and to the local feeds holding the status. */
+/**
+ * An edit: `status.update` to the channels, and to the feeds holding the status of the accounts
+ * streaming now. Those that may hold it (the author, the mentioned accounts, the author's followers,
+ * the followers of its tags) are found among the shards' online accounts, so the calls are bounded
+ * by the sockets open, not by the followers; each AccountHub streams it if one of its feeds holds it.
+ */
 export async function publishEdit(env: Bindings, statusId: number): Promise<void> {
   const status = await renderForStreams(env, statusId);
   if (!status) return;
   await publishToChannels(env, status, true);
+  const online = await onlineAccounts(env);
   const db = envDb(env);
-  const local = await db.all<{ id: number }>(sql`
-    SELECT u.account_id AS id FROM statuses s JOIN users u ON u.account_id = s.account_id WHERE s.id = ${statusId}
-    UNION SELECT m.account_id FROM mentions m JOIN users u ON u.account_id = m.account_id WHERE m.status_id = ${statusId}
-    UNION SELECT * FROM (SELECT f.account_id FROM follows f JOIN statuses s ON s.account_id = f.target_account_id
-      JOIN users u ON u.account_id = f.account_id
-      WHERE s.id = ${statusId} ORDER BY f.account_id LIMIT ${EDIT_FOLLOWERS_MAX})`);
-  await runBounded(local, 32, (r) => accountHub(env, r.id).streamEdit(statusId));
+  const author = Number(status.account.id);
+  const holders: number[] = [];
+  for (const ids of chunks(online)) {
+    const rows = await db.all<{ id: number }>(sql`
+      SELECT j.value AS id FROM json_each(${JSON.stringify(ids)}) j
+      WHERE j.value = ${author}
+        OR EXISTS (SELECT 1 FROM follows WHERE account_id = j.value AND target_account_id = ${author})
+        OR EXISTS (SELECT 1 FROM mentions WHERE status_id = ${statusId} AND account_id = j.value)
+        OR EXISTS (SELECT 1 FROM status_tags st JOIN tag_follows tf ON tf.tag_id = st.tag_id AND tf.account_id = j.value
+          WHERE st.status_id = ${statusId})`);
+    holders.push(...rows.map((r) => Number(r.id)));
+  }
+  await runBounded(holders, 32, (id) => accountHub(env, id).streamEdit(statusId));
 }
 
 /** A delete: to channel subscribers (feeds' sockets hear it from AccountHub.removeStatus). */

@@ -68,3 +68,23 @@ export async function toAllShards(env: Pick<Bindings, "CHANNEL_HUB">, event: Cha
   const results = await Promise.allSettled(calls);
   for (const r of results) if (r.status === "rejected") console.error("streaming: shard delivery failed", r.reason);
 }
+
+/** The accounts with sockets open, as each socket shard says (a shard that does not answer counts as none). */
+export async function onlineAccounts(env: Pick<Bindings, "CHANNEL_HUB">): Promise<number[]> {
+  const shards = Array.from({ length: SOCKET_SHARDS }, (_, n) => shardStub(env, n));
+  return (await Promise.allSettled(shards.map((s) => s.onlineAccounts()))).flatMap((r) => {
+    if (r.status === "fulfilled") return r.value;
+    console.error("streaming: a shard did not say who is online", r.reason);
+    return [];
+  });
+}
+
+/** Online accounts per query that takes them as one JSON parameter (far below D1's limits). */
+const ONLINE_PER_QUERY = 2000;
+
+/** `ids` in slices of ONLINE_PER_QUERY. */
+export function chunks(ids: readonly number[]): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < ids.length; i += ONLINE_PER_QUERY) out.push(ids.slice(i, i + ONLINE_PER_QUERY));
+  return out;
+}

@@ -44,6 +44,25 @@ describe("user streams", { timeout: 30_000 }, () => {
     socket.close();
   });
 
+  it("carry status.update to an online follower of the status's hashtag, who does not follow the author", async () => {
+    const [author, viewer] = await users(2);
+    if (!author || !viewer) throw new Error("users");
+    const tag = `edittag${Date.now()}`;
+    const follow = await api(`/api/v1/tags/${tag}/follow`, { token: viewer.token, method: "POST" });
+    expect(follow.status).toBe(200);
+    const socket = await connected("stream=user", { token: viewer.token });
+
+    const id = await postStatus(author.token, { status: `tagged #${tag}` });
+    await socket.waitFor((f) => f.event === "update" && payloadOf<{ id: string }>(f).id === id);
+    const edit = await api(`/api/v1/statuses/${id}`, { token: author.token, method: "PUT", json: { status: `edited #${tag}` } });
+    expect(edit.status).toBe(200);
+    const updated = await socket.waitFor((f) => f.event === "status.update");
+    expect(updated.stream).toEqual(["user"]);
+    expect(payloadOf<{ id: string; content: string }>(updated)).toMatchObject({ id });
+    expect(payloadOf<{ content: string }>(updated).content).toContain("edited");
+    socket.close();
+  });
+
   it("carry notifications on user and user:notification, each labelled", async () => {
     const [viewer, other] = await users(2);
     if (!viewer || !other) throw new Error("users");

@@ -22,7 +22,8 @@ import { type AccountPage, favouritedBy, rebloggedBy } from "../../../services/s
 import { STATUSES_BATCH_MAX } from "../../../services/statuses/limits";
 import { requireVisibleStatus, statusJson } from "../../../services/statuses/lookup";
 import { type PostEnv, postStatus } from "../../../services/statuses/post";
-import { onlineAccounts, prepareNewStatusStream, streamNewStatus } from "../../../streaming/new-status";
+import { prepareNewStatusStream, streamNewStatus } from "../../../streaming/new-status";
+import { onlineAccounts } from "../../../streaming/shards";
 import { linkHeader, readPageParams } from "../../../util/pagination";
 import { coerceBool } from "../../../util/params";
 import { readParams } from "../../../util/request";
