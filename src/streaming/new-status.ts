@@ -71,7 +71,7 @@ export async function prepareNewStatusStream(
   now = Date.now(),
 ): Promise<NewStatusStream> {
   const keys = channelKeysOf(status);
-  const among = status.visibility === "direct" ? [] : await online;
+  const among = status.visibility === "direct" ? [] : await within(online, ONLINE_WAIT_MS);
   const statements: BatchItem<"sqlite">[] = [
     ...(keys.length > 0 ? [batchRead(db, exclusionsQuery(status, now), ["id"])] : []),
     ...chunks(among).map((ids) => batchRead(db, followerPageQuery(row, 0, now, ids), FOLLOWER_COLUMNS)),
@@ -92,6 +92,24 @@ export async function prepareNewStatusStream(
       }
     },
   };
+}
+
+/**
+ * How long a post waits for the shards to say who is online before its commit: past this, it leaves
+ * its streaming to the FANOUT consumer rather than hang on a shard.
+ */
+export const ONLINE_WAIT_MS = 250;
+
+async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the shards did not say who is online within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

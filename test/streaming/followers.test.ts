@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { newId } from "../../src/ids";
 import { readComposeInput } from "../../src/services/statuses/compose";
 import { postStatus } from "../../src/services/statuses/post";
-import { prepareNewStatusStream } from "../../src/streaming/new-status";
+import { ONLINE_WAIT_MS, prepareNewStatusStream } from "../../src/streaming/new-status";
 import { Params } from "../../src/util/params";
 import { SpyQueue } from "../federation/helpers";
 import { createList, post, relate, users } from "../feeds/helpers";
@@ -190,6 +190,32 @@ describe("followers' streams", { timeout: 30_000 }, () => {
     );
     expect(result.kind).toBe("status");
     expect(fanout.sent).toHaveLength(1);
+    expect(fanout.sent[0]).toMatchObject({ type: "status.created" });
+    expect(fanout.sent[0]).not.toHaveProperty("streamed");
+  });
+
+  it("post without waiting on shards that do not answer, leaving the streams to the FANOUT consumer", async () => {
+    const [author] = await users(1);
+    if (!author) throw new Error("users");
+    const fanout = new SpyQueue();
+    const d = db();
+    const started = Date.now();
+    const result = await postStatus(
+      {
+        db: d,
+        config: config(),
+        fanout: fanout.asQueue(),
+        streamOnCommit: async (status, row) => {
+          const stream = await prepareNewStatusStream(env, d, status, row, new Promise<number[]>(() => {}));
+          return { statements: stream.statements, committed: () => {} };
+        },
+      },
+      { account: author.account, user: author.user },
+      readComposeInput(new Params({ status: "shards asleep" })),
+      { applicationId: null },
+    );
+    expect(result.kind).toBe("status");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(ONLINE_WAIT_MS);
     expect(fanout.sent[0]).toMatchObject({ type: "status.created" });
     expect(fanout.sent[0]).not.toHaveProperty("streamed");
   });
