@@ -8,7 +8,15 @@ import { createMiddleware } from "hono/factory";
 import { sha256Hex } from "../crypto/tokens";
 import type { Db } from "../db/client";
 import { rowReader } from "../db/row-reader";
-import { type Account, accounts, type OauthAccessToken, oauthAccessTokens, type User, users } from "../db/schema";
+import {
+  type Account,
+  accounts,
+  type OauthAccessToken,
+  oauthAccessTokens,
+  oauthApplications,
+  type User,
+  users,
+} from "../db/schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { scopeSatisfies } from "./scopes";
@@ -19,6 +27,8 @@ export interface AuthContext {
   /** Present for user tokens; absent for client_credentials (app) tokens. */
   user: User | undefined;
   account: Account | undefined;
+  /** The token's application as statuses show it (null: none, or deleted). */
+  application: { name: string; website: string | null } | null;
 }
 
 export function bearerToken(req: Request): string | undefined {
@@ -35,10 +45,14 @@ const userRow = rowReader(users, "u", "u_");
 // The signing code loads keys itself (src/federation/keys.ts); every request need not carry them.
 const accountRow = rowReader(accounts, "a", "a_", ["publicKeyPem", "privateKeySealed"]);
 // Every authenticated request runs this, so it is one prepared string read by the row readers.
-const TOKEN_SQL = `SELECT ${tokenRow.columns}, ${userRow.columns}, ${accountRow.columns}
+// The application's name and website come along: a posted status shows them, and they would
+// otherwise cost the post a second D1 round trip before its commit.
+const TOKEN_SQL = `SELECT ${tokenRow.columns}, ${userRow.columns}, ${accountRow.columns},
+    ap.${oauthApplications.name.name} AS ap_name, ap.${oauthApplications.website.name} AS ap_website
   FROM ${getTableName(oauthAccessTokens)} t
   LEFT JOIN ${getTableName(users)} u ON u.id = t.${oauthAccessTokens.userId.name}
   LEFT JOIN ${getTableName(accounts)} a ON a.id = u.${users.accountId.name}
+  LEFT JOIN ${getTableName(oauthApplications)} ap ON ap.id = t.${oauthAccessTokens.applicationId.name}
   WHERE t.${oauthAccessTokens.tokenHash.name} = ? AND t.${oauthAccessTokens.revokedAt.name} IS NULL
   LIMIT 1`;
 
@@ -65,6 +79,10 @@ export async function authenticateToken(db: Db, raw: string): Promise<AuthContex
     scopes: row.token.scopes.split(" ").filter(Boolean),
     user: row.user ?? undefined,
     account: row.account ?? undefined,
+    application:
+      typeof first?.ap_name === "string"
+        ? { name: first.ap_name, website: typeof first.ap_website === "string" ? first.ap_website : null }
+        : null,
   };
 }
 

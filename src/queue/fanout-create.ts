@@ -9,7 +9,14 @@ import type { Bindings } from "../env";
 import { deliverStatusCreated } from "../federation/outbound/statuses";
 import { recordDirectStatus } from "../services/conversations";
 import { accountHub, type FeedEntry, HOME_FEED, runBounded } from "../services/feeds";
-import { type FollowerRow, feedTargets, followerPageQuery, loadStatus, type StatusRow } from "../services/home-rules";
+import {
+  type FeedTarget,
+  type FollowerRow,
+  feedTargets,
+  followerPageQuery,
+  loadStatus,
+  type StatusRow,
+} from "../services/home-rules";
 import { notify } from "../services/notifications";
 import { streamNewStatus } from "../streaming/new-status";
 import { renderForStreams } from "../streaming/publish";
@@ -98,7 +105,7 @@ async function fanOutToMentioned(env: Bindings, db: Db, status: StatusRow, entry
 
 /** What one message learnt about its followers: whose feeds get the status, who is notified, what is left. */
 interface FollowerPass {
-  deliveries: Array<{ id: number; feeds: number[] }>;
+  deliveries: FeedTarget[];
   toNotify: number[];
   /** The account id to continue after, when followers remain past this message's budget. */
   continueAfter: number | null;

@@ -1,7 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { MastodonStatus } from "../entities/status";
 import type { Bindings } from "../env";
-import type { AccountEvent, ChannelEvent } from "./shards";
+import type { FeedTarget } from "../services/home-rules";
+import type { AccountEvent, ChannelEvent, StatusChannelEvent } from "./shards";
 import { type ConnectInfo, SocketHub } from "./socket-hub";
 
 /** The internal header the streaming routes use to hand a checked connection to a shard. */
@@ -66,9 +67,17 @@ export class ChannelHub extends DurableObject<Bindings> {
   }
 
   /** A new status that these accounts' home (0) and lists take, after the home and list rules. */
-  async toFeeds(status: MastodonStatus, targets: Array<{ id: number; feeds: number[] }>): Promise<number> {
+  async toFeeds(status: MastodonStatus, targets: FeedTarget[]): Promise<number> {
     const started = Date.now();
     const frames = await this.hub.toFeeds(status, targets);
+    if (frames > 0) this.logFrames(frames, started);
+    return frames;
+  }
+
+  /** A new status to its channels and to these accounts' feeds, a socket's frames back to back. */
+  async toNewStatus(channels: StatusChannelEvent | undefined, status: MastodonStatus, targets: FeedTarget[]): Promise<number> {
+    const started = Date.now();
+    const frames = await this.hub.toNewStatus(channels, status, targets);
     if (frames > 0) this.logFrames(frames, started);
     return frames;
   }

@@ -16,41 +16,52 @@ import { forViewer } from "./viewer-filters";
  * socket was most of the shard's time per frame.
  */
 export class FrameCache {
-  private readonly frames = new Map<string, string>();
+  /** payload key → stream (with its tag or list as sent) → frame. */
+  private readonly frames = new Map<string, Map<string, string>>();
 
   constructor(private readonly event: EventName) {}
 
   /** `payloadKey` names the payload's variant (shared, or one viewer's). */
   frame(sub: Subscription, payloadKey: string, payload?: string): string {
-    const key = `${sub.stream}\u0000${sub.tag ?? sub.list ?? ""}\u0000${payloadKey}`;
-    let frame = this.frames.get(key);
+    let byStream = this.frames.get(payloadKey);
+    if (!byStream) {
+      byStream = new Map();
+      this.frames.set(payloadKey, byStream);
+    }
+    // Called once per socket: no key is built for the streams without a tag or list (most of them).
+    const param = sub.tag ?? sub.list;
+    const key = param === undefined ? sub.stream : `${sub.stream}\u0000${param}`;
+    let frame = byStream.get(key);
     if (frame === undefined) {
       frame = eventFrame(wireStream(sub), this.event, payload);
-      this.frames.set(key, frame);
+      byStream.set(key, frame);
     }
     return frame;
   }
 }
 
 /** Viewers without filters who did not write the status all get the same copy. */
-function payloadKey(base: MastodonStatus, viewerId: number | null, filters: ActiveFilters | undefined): string {
+function payloadKey(authorId: number, viewerId: number | null, filters: ActiveFilters | undefined): string {
   if (viewerId === null) return "anonymous";
-  if (String(viewerId) === base.account.id || (filters && filters.filters.length > 0)) return `v${viewerId}`;
+  if (viewerId === authorId || (filters && filters.filters.length > 0)) return `v${viewerId}`;
   return "shared";
 }
 
 /** One delivery's copies of a status, each serialized once: the key names the copy for FrameCache. */
 export class ViewerCopies {
   private readonly payloads = new Map<string, string | null>();
+  private readonly authorId: number;
 
   constructor(
     private readonly base: MastodonStatus,
     private readonly context: FilterContext,
-  ) {}
+  ) {
+    this.authorId = Number(base.account.id);
+  }
 
   /** The viewer's copy as JSON, or null when the viewer's filters hide it. */
   get(viewerId: number | null, filters: ActiveFilters | undefined): { key: string; payload: string | null } {
-    const key = payloadKey(this.base, viewerId, filters);
+    const key = payloadKey(this.authorId, viewerId, filters);
     let payload = this.payloads.get(key);
     if (payload === undefined) {
       const shown = forViewer(this.base, viewerId, filters, this.context);
@@ -58,5 +69,44 @@ export class ViewerCopies {
       this.payloads.set(key, payload);
     }
     return { key, payload };
+  }
+}
+
+/** A socket and what it is sent through (SocketIndex's entry, or a bare socket). */
+interface Target {
+  ws: WebSocket;
+}
+
+/**
+ * A delivery's frames, queued per socket and then sent socket by socket, so that a socket's frames
+ * (a new status on `public:local` and on `user`) go out back to back: the runtime starts a socket's
+ * send loop on its first frame and the second joins it, where sending them from two separate passes
+ * over the sockets starts the loop twice per socket.
+ */
+export class Outbox<T extends Target = Target> {
+  private readonly bySocket = new Map<T, string[]>();
+
+  add(target: T, frame: string): void {
+    const frames = this.bySocket.get(target);
+    if (frames) frames.push(frame);
+    else this.bySocket.set(target, [frame]);
+  }
+
+  /** Sends everything queued; the number of frames sent. */
+  flush(): number {
+    let sent = 0;
+    for (const [{ ws }, frames] of this.bySocket) {
+      for (const frame of frames) {
+        try {
+          ws.send(frame);
+          sent += 1;
+        } catch {
+          // A socket closing under us: its close handler cleans up.
+          break;
+        }
+      }
+    }
+    this.bySocket.clear();
+    return sent;
   }
 }

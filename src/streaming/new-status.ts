@@ -13,13 +13,38 @@ import { batchRead } from "../db/batch-read";
 import { type Db, envDb } from "../db/client";
 import type { MastodonStatus } from "../entities/status";
 import type { Bindings } from "../env";
-import { type FollowerRow, feedTargets, followerPageQuery, loadStatus, type StatusRow } from "../services/home-rules";
+import { type FeedTarget, loadStatus, onlineDeliveriesQuery, parseDeliveries, type StatusRow } from "../services/home-rules";
 import { channelEvent, channelKeysOf, exclusionsOf, exclusionsQuery } from "./publish";
-import { type ChannelEvent, chunks, onlineAccounts, shardOf, shardStub, toAllShards } from "./shards";
+import { chunks, onlineByShard, SOCKET_SHARDS, type StatusChannelEvent, shardStub, toAllShards } from "./shards";
 
-const FOLLOWER_COLUMNS = ["id", "notify", "local", "filtered", "home", "lists"] as const satisfies ReadonlyArray<
-  keyof FollowerRow
->;
+/**
+ * The reads of the online followers' deliveries: one statement per ONLINE_PER_QUERY online accounts,
+ * each answering one row (`onlineDeliveriesQuery`), and where each account's sockets are (the shard
+ * that named it), so that its deliveries go to that shard without hashing each account again.
+ */
+function followerReads(db: Db, row: StatusRow, now: number, online: readonly number[][]) {
+  const shardOf = new Map<number, number>();
+  for (const [shard, ids] of online.entries()) for (const id of ids) shardOf.set(id, shard);
+  const statements: BatchItem<"sqlite">[] = chunks([...shardOf.keys()]).map((among) =>
+    batchRead(db, onlineDeliveriesQuery(row, now, among), ["d"]),
+  );
+  return { statements, shardOf };
+}
+
+/** The reads' rows (`[{ d }]`) as deliveries, grouped by the shard holding each account's sockets. */
+function deliveriesByShard(shardOf: ReadonlyMap<number, number>, results: readonly unknown[]): Map<number, FeedTarget[]> {
+  const byShard = new Map<number, FeedTarget[]>();
+  for (const rows of results) {
+    for (const target of parseDeliveries((rows as Array<{ d: string | null }>)[0]?.d)) {
+      const shard = shardOf.get(target.id);
+      if (shard === undefined) continue;
+      const list = byShard.get(shard);
+      if (list) list.push(target);
+      else byShard.set(shard, [target]);
+    }
+  }
+  return byShard;
+}
 
 /**
  * A status streamed after the FANOUT hop (remote and scheduled statuses): the status row, the
@@ -32,16 +57,16 @@ export async function streamNewStatus(env: Bindings, status: MastodonStatus, row
     const [loaded, channels, online] = await Promise.all([
       row ?? loadStatus(envDb(env), Number(status.id)),
       channelEvent(env, status, false),
-      status.visibility === "direct" ? [] : onlineAccounts(env),
+      status.visibility === "direct" ? [] : onlineByShard(env),
     ]);
     if (!loaded || loaded.author_suspended !== null) return;
     const followers = async () => {
-      if (loaded.visibility === "direct" || online.length === 0) return;
+      if (loaded.visibility === "direct") return;
       const db = envDb(env);
-      const now = Date.now();
-      const rows: FollowerRow[] = [];
-      for (const among of chunks(online)) rows.push(...(await db.all<FollowerRow>(followerPageQuery(loaded, 0, now, among))));
-      await toFollowers(env, status, loaded, rows);
+      const reads = followerReads(db, loaded, Date.now(), online);
+      const [first, ...rest] = reads.statements;
+      if (!first) return;
+      await toFollowers(env, status, deliveriesByShard(reads.shardOf, await db.batch([first, ...rest])));
     };
     await Promise.all([followers(), channels ? toAllShards(env, channels) : undefined]);
   } catch (err) {
@@ -67,26 +92,27 @@ export async function prepareNewStatusStream(
   db: Db,
   status: MastodonStatus,
   row: StatusRow,
-  online: Promise<number[]>,
+  online: Promise<number[][]>,
   now = Date.now(),
 ): Promise<NewStatusStream> {
   const keys = channelKeysOf(status);
   const among = status.visibility === "direct" ? [] : await within(online, ONLINE_WAIT_MS);
+  const followers = followerReads(db, row, now, among);
   const statements: BatchItem<"sqlite">[] = [
     ...(keys.length > 0 ? [batchRead(db, exclusionsQuery(status, now), ["id"])] : []),
-    ...chunks(among).map((ids) => batchRead(db, followerPageQuery(row, 0, now, ids), FOLLOWER_COLUMNS)),
+    ...followers.statements,
   ];
   return {
     statements,
     async send(results) {
       try {
         const [first, ...rest] = results;
-        const channels: ChannelEvent | undefined =
+        const channels: StatusChannelEvent | undefined =
           keys.length > 0
             ? { t: "status", statusId: row.id, keys, status, excluded: exclusionsOf(first as Array<{ id: number }>) }
             : undefined;
-        const followers = (keys.length > 0 ? rest : results).flat() as FollowerRow[];
-        await Promise.all([channels ? toAllShards(env, channels) : undefined, toFollowers(env, status, row, followers)]);
+        const targets = deliveriesByShard(followers.shardOf, keys.length > 0 ? rest : results);
+        await toShards(env, channels, status, targets);
       } catch (err) {
         console.error(`streaming: status ${status.id} not streamed`, err);
       }
@@ -113,20 +139,33 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /**
- * `update` on the user and list streams of the followers with sockets open: `rows` are those of the
- * online accounts that follow the author, under Mastodon's home and list rules (home-rules.ts, an
- * index probe per online account, whatever the follower count); each shard gets its part in one
- * call. So a post reaches every open socket before the FANOUT consumer has written a single feed,
- * in a time set by the sockets open, not by the followers.
+ * `update` on the user and list streams of the followers with sockets open: `byShard` holds those
+ * of the online accounts that follow the author and take the status under Mastodon's home and list
+ * rules (home-rules.ts, an index probe per online account, whatever the follower count); each shard
+ * gets its part in one call. So a post reaches every open socket before the FANOUT consumer has
+ * written a single feed, in a time set by the sockets open, not by the followers.
  */
-async function toFollowers(env: Bindings, status: MastodonStatus, row: StatusRow, rows: readonly FollowerRow[]): Promise<void> {
-  const byShard = new Map<number, Array<{ id: number; feeds: number[] }>>();
-  for (const t of feedTargets(row, rows).deliveries) {
-    const shard = shardOf(t.id);
-    const list = byShard.get(shard);
-    if (list) list.push(t);
-    else byShard.set(shard, [t]);
-  }
+async function toFollowers(env: Bindings, status: MastodonStatus, byShard: ReadonlyMap<number, FeedTarget[]>): Promise<void> {
   const results = await Promise.allSettled([...byShard].map(([n, targets]) => shardStub(env, n).toFeeds(status, targets)));
   for (const r of results) if (r.status === "rejected") console.error("streaming: follower delivery failed", r.reason);
+}
+
+/**
+ * A posted status to every shard in one call each: its channels' subscribers and its part of the
+ * followers. Each shard sends a socket's two frames back to back (channel, then user), which costs
+ * the runtime less than two passes over the sockets (see Outbox).
+ */
+async function toShards(
+  env: Bindings,
+  channels: StatusChannelEvent | undefined,
+  status: MastodonStatus,
+  byShard: ReadonlyMap<number, FeedTarget[]>,
+): Promise<void> {
+  const calls: Promise<number>[] = [];
+  for (let n = 0; n < SOCKET_SHARDS; n++) {
+    const targets = byShard.get(n) ?? [];
+    if (channels || targets.length > 0) calls.push(shardStub(env, n).toNewStatus(channels, status, targets));
+  }
+  const results = await Promise.allSettled(calls);
+  for (const r of results) if (r.status === "rejected") console.error("streaming: shard delivery failed", r.reason);
 }

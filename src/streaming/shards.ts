@@ -62,6 +62,9 @@ export type ChannelEvent =
   /** To every socket with a `user` subscription (Mastodon sends announcements on `timeline:<id>`). */
   | { t: "announcement"; event: EventName; payload?: string };
 
+/** A status for the channels it belongs to. */
+export type StatusChannelEvent = Extract<ChannelEvent, { t: "status" }>;
+
 /** Sends `event` to every shard; failures are logged, one slow shard does not block the others. */
 export async function toAllShards(env: Pick<Bindings, "CHANNEL_HUB">, event: ChannelEvent): Promise<void> {
   const calls = Array.from({ length: SOCKET_SHARDS }, (_, n) => shardStub(env, n).toChannels(event));
@@ -69,14 +72,22 @@ export async function toAllShards(env: Pick<Bindings, "CHANNEL_HUB">, event: Cha
   for (const r of results) if (r.status === "rejected") console.error("streaming: shard delivery failed", r.reason);
 }
 
-/** The accounts with sockets open, as each socket shard says (a shard that does not answer counts as none). */
-export async function onlineAccounts(env: Pick<Bindings, "CHANNEL_HUB">): Promise<number[]> {
+/**
+ * The accounts with sockets open in each shard (index: shard number), as each shard says; a shard
+ * that does not answer counts as none.
+ */
+export async function onlineByShard(env: Pick<Bindings, "CHANNEL_HUB">): Promise<number[][]> {
   const shards = Array.from({ length: SOCKET_SHARDS }, (_, n) => shardStub(env, n));
-  return (await Promise.allSettled(shards.map((s) => s.onlineAccounts()))).flatMap((r) => {
+  return (await Promise.allSettled(shards.map((s) => s.onlineAccounts()))).map((r) => {
     if (r.status === "fulfilled") return r.value;
     console.error("streaming: a shard did not say who is online", r.reason);
     return [];
   });
+}
+
+/** The accounts with sockets open, in any shard. */
+export async function onlineAccounts(env: Pick<Bindings, "CHANNEL_HUB">): Promise<number[]> {
+  return (await onlineByShard(env)).flat();
 }
 
 /** Online accounts per query that takes them as one JSON parameter (far below D1's limits). */

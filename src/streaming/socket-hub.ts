@@ -11,8 +11,9 @@ import type { MastodonStatus } from "../entities/status";
 import type { Bindings } from "../env";
 import { accountHub } from "../services/feeds";
 import type { ActiveFilters } from "../services/filters";
+import type { FeedTarget } from "../services/home-rules";
 import { getNotification } from "../services/notification-list";
-import { FrameCache, ViewerCopies } from "./frames";
+import { FrameCache, Outbox, ViewerCopies } from "./frames";
 import { closeRevoked } from "./keepalive";
 import {
   ERRORS,
@@ -28,8 +29,8 @@ import {
   wireStream,
 } from "./protocol";
 import { ShardCache } from "./shard-cache";
-import type { AccountEvent, ChannelEvent } from "./shards";
-import { SocketIndex, type SocketState } from "./socket-index";
+import type { AccountEvent, ChannelEvent, StatusChannelEvent } from "./shards";
+import { type SocketEntry, SocketIndex, type SocketState } from "./socket-index";
 import { excludedViewers } from "./viewer-filters";
 
 /** What the Worker tells the shard about a new connection (it has already checked the token). */
@@ -212,7 +213,10 @@ export class SocketHub {
           if (!base) break;
           const filters = (await this.cache.viewerFilters([accountId])).get(accountId);
           const frames = new FrameCache(e.edit ? "status.update" : "update");
-          sent += this.feedFrames(sockets, accountId, filters, e.feeds, frames, new ViewerCopies(base, "home"));
+          const out = new Outbox<SocketEntry>();
+          const entries = sockets.map((ws) => this.sockets.entry(ws));
+          this.feedFrames(out, entries, accountId, filters, e.feeds, frames, new ViewerCopies(base, "home"));
+          sent += out.flush();
           break;
         }
         case "delete":
@@ -254,47 +258,10 @@ export class SocketHub {
    * `update` (home → user stream, list ids → list streams) to those of `targets` with sockets here.
    * The caller applied the home and list rules; the viewers' keyword filters apply here.
    */
-  async toFeeds(status: MastodonStatus, targets: ReadonlyArray<{ id: number; feeds: number[] }>): Promise<number> {
-    const accounts = this.sockets.byAccount();
-    const online = targets.filter((t) => accounts.has(t.id));
-    if (online.length === 0) return 0;
-    const base = (await this.cache.status(Number(status.id), false, status)) as MastodonStatus;
-    const filters = await this.cache.viewerFilters(online.map((t) => t.id));
-    const frames = new FrameCache("update");
-    const copies = new ViewerCopies(base, "home");
-    let sent = 0;
-    for (const t of online) {
-      const sockets = accounts.get(t.id);
-      if (sockets) sent += this.feedFrames(sockets, t.id, filters.get(t.id), t.feeds, frames, copies);
-    }
-    return sent;
-  }
-
-  /**
-   * A status that entered `feeds` (0 = home → `user`, list ids → `list`) to one viewer's sockets, as
-   * the viewer gets it (viewer fields, `home` filters); the number of frames sent.
-   */
-  private feedFrames(
-    sockets: Iterable<WebSocket>,
-    viewerId: number,
-    filters: ActiveFilters | undefined,
-    feeds: readonly number[],
-    frames: FrameCache,
-    copies: ViewerCopies,
-  ): number {
-    const { key, payload } = copies.get(viewerId, filters);
-    if (payload === null) return 0;
-    const lists = new Set(feeds.map(String));
-    const home = feeds.includes(0);
-    let sent = 0;
-    for (const ws of sockets) {
-      for (const sub of this.state(ws).subs) {
-        if (!((home && sub.stream === "user") || (sub.stream === "list" && lists.has(sub.list ?? "")))) continue;
-        send(ws, frames.frame(sub, key, payload));
-        sent += 1;
-      }
-    }
-    return sent;
+  async toFeeds(status: MastodonStatus, targets: readonly FeedTarget[]): Promise<number> {
+    const out = new Outbox<SocketEntry>();
+    await this.feedTargetFrames(out, status, targets);
+    return out.flush();
   }
 
   /** Frames for channel subscribers; returns how many frames were sent. */
@@ -304,38 +271,96 @@ export class SocketHub {
       return this.broadcast((sub) => !USER_STREAMS.has(sub.stream), "delete", String(event.statusId));
     }
     if (event.t === "announcement") return this.broadcast((sub) => sub.stream === "user", event.event, event.payload);
+    const out = new Outbox<SocketEntry>();
+    await this.channelFrames(out, event);
+    return out.flush();
+  }
 
+  /**
+   * A new status to its channels (`channels`) and to the followers' feeds (`targets`) in one pass:
+   * a socket on both gets its two frames back to back, channel first.
+   */
+  async toNewStatus(
+    channels: StatusChannelEvent | undefined,
+    status: MastodonStatus,
+    targets: readonly FeedTarget[],
+  ): Promise<number> {
+    const out = new Outbox<SocketEntry>();
+    if (channels) await this.channelFrames(out, channels);
+    await this.feedTargetFrames(out, status, targets);
+    return out.flush();
+  }
+
+  private async feedTargetFrames(
+    out: Outbox<SocketEntry>,
+    status: MastodonStatus,
+    targets: readonly FeedTarget[],
+  ): Promise<void> {
+    const accounts = this.sockets.byAccount();
+    const online = targets.filter((t) => accounts.has(t.id));
+    if (online.length === 0) return;
+    const base = (await this.cache.status(Number(status.id), false, status)) as MastodonStatus;
+    const filters = await this.cache.viewerFilters(online.map((t) => t.id));
+    const frames = new FrameCache("update");
+    const copies = new ViewerCopies(base, "home");
+    for (const t of online) {
+      const sockets = accounts.get(t.id);
+      if (sockets) this.feedFrames(out, sockets, t.id, filters.get(t.id), t.feeds, frames, copies);
+    }
+  }
+
+  /**
+   * A status that entered `feeds` (0 = home → `user`, list ids → `list`) to one viewer's sockets, as
+   * the viewer gets it (viewer fields, `home` filters).
+   */
+  private feedFrames(
+    out: Outbox<SocketEntry>,
+    sockets: Iterable<SocketEntry>,
+    viewerId: number,
+    filters: ActiveFilters | undefined,
+    feeds: readonly number[],
+    frames: FrameCache,
+    copies: ViewerCopies,
+  ): void {
+    const { key, payload } = copies.get(viewerId, filters);
+    if (payload === null) return;
+    const home = feeds.includes(0);
+    const lists = feeds.length > (home ? 1 : 0) ? new Set(feeds.map(String)) : undefined;
+    for (const entry of sockets) {
+      for (const sub of entry.state.subs) {
+        if (!((home && sub.stream === "user") || (sub.stream === "list" && lists?.has(sub.list ?? "")))) continue;
+        out.add(entry, frames.frame(sub, key, payload));
+      }
+    }
+  }
+
+  /** A status to the sockets subscribed to its channels, less the event's excluded viewers. */
+  private async channelFrames(out: Outbox<SocketEntry>, event: StatusChannelEvent): Promise<void> {
     const index = this.sockets.byChannel();
     const keys = new Set(event.keys);
-    const sockets = new Set<WebSocket>();
-    for (const key of keys) for (const ws of index.get(key) ?? []) sockets.add(ws);
-    if (sockets.size === 0) return 0;
+    const sockets = new Set<SocketEntry>();
+    for (const key of keys) for (const entry of index.get(key) ?? []) sockets.add(entry);
+    if (sockets.size === 0) return;
     const base = await this.cache.status(event.statusId, event.edit === true, event.status);
-    if (!base) return 0;
-    const states = new Map<WebSocket, SocketState>();
-    for (const ws of sockets) states.set(ws, this.state(ws));
-    const viewers = [...new Set([...states.values()].flatMap((s) => s.a ?? []))];
+    if (!base) return;
+    const viewers = new Set<number>();
+    for (const { state } of sockets) if (state.a !== null) viewers.add(state.a);
     const [excluded, filters] = await Promise.all([
-      event.excluded ? new Set(event.excluded) : excludedViewers(this.db(), viewers, base),
-      this.cache.viewerFilters(viewers),
+      event.excluded ? new Set(event.excluded) : excludedViewers(this.db(), [...viewers], base),
+      this.cache.viewerFilters([...viewers]),
     ]);
     const copies = new ViewerCopies(base, "public");
     const frames = new FrameCache(event.edit ? "status.update" : "update");
-    let sent = 0;
-    for (const [ws, state] of states) {
+    for (const entry of sockets) {
+      const { state } = entry;
       const viewer = state.a;
       if (viewer !== null && excluded.has(viewer)) continue;
       // Mastodon's streaming server: a viewer who chose languages gets none other, nor statuses without one.
       if (state.l && !state.l.includes(base.language ?? "")) continue;
       const { key, payload } = copies.get(viewer, viewer === null ? undefined : filters.get(viewer));
       if (payload === null) continue;
-      for (const sub of state.subs) {
-        if (!keys.has(sub.key)) continue;
-        send(ws, frames.frame(sub, key, payload));
-        sent += 1;
-      }
+      for (const sub of state.subs) if (keys.has(sub.key)) out.add(entry, frames.frame(sub, key, payload));
     }
-    return sent;
   }
 
   private broadcast(pick: (sub: Subscription) => boolean, event: EventName, payload?: string): number {

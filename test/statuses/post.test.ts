@@ -43,6 +43,19 @@ describe("POST /api/v1/statuses", () => {
     expect(await value("SELECT conversation_id FROM statuses WHERE id = ?", Number(s.id))).toBe(Number(s.id));
   });
 
+  it("shows the token's application with its website, and none once the application is gone", async () => {
+    const alice = await createTestUser();
+    const appOf = "(SELECT application_id FROM oauth_access_tokens WHERE user_id = ?)";
+    await env.DB.prepare(`UPDATE oauth_applications SET website = 'https://app.example/' WHERE id = ${appOf}`)
+      .bind(alice.user.id)
+      .run();
+    const s = await post(alice, { status: "from my app" });
+    expect(s.application).toEqual({ name: "Test App", website: "https://app.example/" });
+    await env.DB.prepare(`DELETE FROM oauth_applications WHERE id = ${appOf}`).bind(alice.user.id).run();
+    const orphan = await post(alice, { status: "from a deleted app" });
+    expect(orphan.application).toBeNull();
+  });
+
   it("accepts a form body and Mastodon's bracketed poll fields", async () => {
     const alice = await createTestUser();
     const form = new URLSearchParams([

@@ -76,6 +76,8 @@ export interface Author {
 
 export interface PostOptions {
   applicationId: number | null;
+  /** The application as the status shows it, when the caller has it (the token's); else it is read. */
+  application?: { name: string; website: string | null } | null;
   idempotencyKey?: string;
   now?: number;
   /** Statements to commit together with the status (the scheduled publisher deletes its row). */
@@ -190,7 +192,10 @@ export async function postStatus(env: PostEnv, author: Author, input: ComposeInp
     editedAt: null,
     createdAt: now,
   };
-  const application = await loadApplication(db, options.applicationId);
+  const application =
+    options.application !== undefined && options.applicationId !== null
+      ? options.application
+      : await loadApplication(db, options.applicationId);
   // The counters are the triggers' job; the response shows what they will have made of them.
   const account: Account =
     visibility === "direct"

@@ -23,7 +23,7 @@ import { STATUSES_BATCH_MAX } from "../../../services/statuses/limits";
 import { requireVisibleStatus, statusJson } from "../../../services/statuses/lookup";
 import { type PostEnv, postStatus } from "../../../services/statuses/post";
 import { prepareNewStatusStream, streamNewStatus } from "../../../streaming/new-status";
-import { onlineAccounts } from "../../../streaming/shards";
+import { onlineByShard } from "../../../streaming/shards";
 import { linkHeader, readPageParams } from "../../../util/pagination";
 import { coerceBool } from "../../../util/params";
 import { readParams } from "../../../util/request";
@@ -60,7 +60,7 @@ const publicRead = [tokenOptional, readStatusesIfToken] as const;
 statusesRoutes.post("/api/v1/statuses", userRequired("write:statuses"), async (c) => {
   const { account, user, auth } = currentUser(c);
   // Who is streaming is asked while the request validates and renders (see src/streaming/new-status.ts).
-  const online = onlineAccounts(c.env);
+  const online = onlineByShard(c.env);
   const input = readComposeInput(await readParams(c));
   const env: PostEnv = {
     ...postEnv(c),
@@ -74,6 +74,7 @@ statusesRoutes.post("/api/v1/statuses", userRequired("write:statuses"), async (c
   };
   const result = await postStatus(env, { account, user }, input, {
     applicationId: auth.token.applicationId,
+    application: auth.application,
     idempotencyKey: readIdempotencyKey(c.req.raw),
   });
   return c.json(result.body);
