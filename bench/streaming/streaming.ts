@@ -2,19 +2,22 @@
  * Benchmark (c): streaming. N sockets (`ws`, the token as Sec-WebSocket-Protocol as masto.js sends
  * it), each subscribed to `public:local` and to its own `user` stream; the seed's 1,000 accounts all
  * follow `star`, so every post by `star` reaches each socket twice: once on `public:local` and once
- * on `user`. The posting request streams both in `waitUntil`: one call per socket shard for the
- * channels, beside one query applying the home rules to the online followers, then one call per
- * shard for them; the FANOUT consumer then writes the 1,000 feeds. Posts are measured one at a time,
- * after one warm-up post: the next waits for the previous fanout.
+ * on `user`. The posting request commits the status with the streams' reads, then calls each socket
+ * shard once (src/streaming/new-status.ts); the FANOUT consumer then writes the 1,000 feeds. Posts
+ * are measured one at a time, after one warm-up post: the next waits for the previous fanout, and
+ * this process collects its own garbage in between (`collectClientGarbage`).
  *
  * Reported per stream: time from sending the POST to each socket's receipt (p50/p99 over every
  * socket and post), and the shards' own figure: the milliseconds a shard spent per frame it sent,
  * from its `streaming:` log lines (Date.now() in workerd advances on I/O, so this is an upper bound
- * that includes the shard's D1 reads: the followers' home rules, and filters when not cached).
- * `BENCH_TRACE=1` prints one line per post.
+ * that includes the shard's D1 reads: filters when not cached).
+ * `BENCH_TRACE=1` prints one line per post, with its CLOCK_MONOTONIC start (`t=`, ns) to line it up
+ * with `perf record -k CLOCK_MONOTONIC -p <workerd>`.
  */
 import { execSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import WebSocket from "ws";
 import { call, sleep } from "../lib/client";
 import { ACCOUNTS, tokenFor } from "../lib/seed";
@@ -146,6 +149,7 @@ export async function runStreaming(server: Server, sockets: number, posts: numbe
     for (let p = -1; p < posts; p++) {
       const cpuBefore = cpuTimes();
       const sent = performance.now();
+      const startedAt = process.hrtime.bigint();
       const res = await call<{ id: string }>(server.baseUrl, "/api/v1/statuses", {
         token: tokenFor(ACCOUNTS),
         method: "POST",
@@ -158,9 +162,11 @@ export async function runStreaming(server: Server, sockets: number, posts: numbe
       const deadline = Date.now() + 60_000;
       const done = () => clients.every((c) => c.received.get(id)?.user !== undefined && c.received.get(id)?.public !== undefined);
       while (!done() && Date.now() < deadline) await sleep(20);
-      if (process.env.BENCH_TRACE === "1") console.log(`${tracePost(p, postMs, clients, id, sent)}; ${cpuDelta(cpuBefore)}`);
+      if (process.env.BENCH_TRACE === "1")
+        console.log(`${tracePost(p, postMs, clients, id, sent)}; ${cpuDelta(cpuBefore)}; t=${startedAt}`);
       if (p < 0) {
         while (!fannedOut.has(id) && Date.now() < deadline) await sleep(20);
+        collectClientGarbage();
         await sleep(200);
         continue;
       }
@@ -173,6 +179,7 @@ export async function runStreaming(server: Server, sockets: number, posts: numbe
       // Each post is measured on its own: the next one waits until this one's feed writes are done
       // (on 2 cores, 1,000 AccountHub writes still running would be measured as the next post's latency).
       while (!fannedOut.has(id) && Date.now() < deadline) await sleep(20);
+      collectClientGarbage();
       await sleep(200);
     }
   } finally {
@@ -181,6 +188,21 @@ export async function runStreaming(server: Server, sockets: number, posts: numbe
   }
   return { sockets, posts, user, publicLocal, missing, shardMsPerFrame: shardMs, connectMs, pingFloor, secondPingFloor };
 }
+
+/**
+ * A full collection of this process's heap, between posts. Its collector otherwise ran during one
+ * post in four (frames kept past a scavenge fill the old space), and its concurrent marking then took
+ * the second core from workerd for 100–180 ms of that post: the instrument measuring itself.
+ */
+function collectClientGarbage(): void {
+  fullGc?.();
+}
+
+const fullGc: (() => void) | undefined = (() => {
+  v8.setFlagsFromString("--expose-gc");
+  const gc: unknown = runInNewContext("gc");
+  return typeof gc === "function" ? () => gc() : undefined;
+})();
 
 /** Five rounds of `perSocket` pings on every socket at once; the time to each socket's last pong. */
 async function pingRounds(clients: Client[], perSocket: number): Promise<number[]> {
