@@ -3,11 +3,11 @@
  * with their own domains and state, and nothing left running after stop.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../scripts/lib/repo";
-import { childEnv, type DevServer, makeStateDir, startDevServer } from "./helpers/dev-server";
+import { childEnv, type DevServer, liveGroupMembers, makeStateDir, startDevServer } from "./helpers/dev-server";
 
 function runDev(env: Record<string, string>): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
@@ -26,25 +26,6 @@ function runDev(env: Record<string, string>): Promise<{ code: number; output: st
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? 1, output }));
   });
-}
-
-/** Processes of a process group that are still running (zombies waiting to be reaped don't count). Linux /proc. */
-function liveGroupMembers(pgid: number): string[] {
-  const members: string[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    // pid (comm) state ppid pgrp ...: comm may contain spaces, so split after the last ')'.
-    const close = stat.lastIndexOf(")");
-    const [state, , pgrp] = stat.slice(close + 2).split(" ");
-    if (Number(pgrp) === pgid && state !== "Z" && state !== "X") members.push(`${entry} ${stat.slice(0, close + 1)}`);
-  }
-  return members;
 }
 
 describe("npm run dev refuses a bad configuration before starting, naming the setting", { timeout: 60_000 }, () => {

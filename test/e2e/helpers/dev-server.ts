@@ -7,7 +7,7 @@
  * test leaves no workerd behind.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { findFreePort } from "../../../scripts/lib/dev-settings";
@@ -37,6 +37,25 @@ export interface DevServerOptions {
   /** More environment for `npm run dev` (REGISTRATIONS_MODE, INSTANCE_TITLE, ...). */
   env?: Record<string, string>;
   timeoutMs?: number;
+}
+
+/** Processes of a process group that are still running (zombies waiting to be reaped don't count). Linux /proc. */
+export function liveGroupMembers(pgid: number): string[] {
+  const members: string[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid pgrp ...: comm may contain spaces, so split after the last ')'.
+    const close = stat.lastIndexOf(")");
+    const [state, , pgrp] = stat.slice(close + 2).split(" ");
+    if (Number(pgrp) === pgid && state !== "Z" && state !== "X") members.push(`${entry} ${stat.slice(0, close + 1)}`);
+  }
+  return members;
 }
 
 const live = new Set<ChildProcess>();
@@ -112,8 +131,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 10_000).unref());
     await Promise.race([exited, timer]);
-    // Whatever is left of the group (a stuck wrangler, workerd) goes for certain.
+    // Whatever is left of the group (a stuck wrangler, workerd) goes for certain. SIGKILL takes effect
+    // when the kernel next runs each process, so stop() returns once none is left (up to 2 s): on a busy
+    // machine esbuild's service was once still listed right after the signal.
     killGroup(child, "SIGKILL");
+    if (child.pid !== undefined) {
+      for (let i = 0; i < 40 && liveGroupMembers(child.pid).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    }
     live.delete(child);
     await new Promise<void>((resolve) => log.end(() => resolve()));
     if (ownStateDir && !process.env.PETREL_E2E_KEEP_STATE) rmSync(stateDir, { recursive: true, force: true });
