@@ -46,7 +46,7 @@ describe("petrel accounts (local state)", SLOW, () => {
   it("creates an owner account on a fresh state directory and prints its generated password", async () => {
     const result = await runPetrel(stateDir, ["accounts", "create", "alice", "--email", "Alice@Example.com", "--role", "owner"]);
     expect(result.stderr).not.toMatch(/Error/);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     alicePassword = parsePassword(result.stdout);
     expect(alicePassword).toMatch(/^[A-Za-z0-9]{24}$/);
     expect(result.stdout).toMatch(/Created alice \(account id \d+, role owner\)/);
@@ -87,10 +87,10 @@ describe("petrel accounts (local state)", SLOW, () => {
 
   it("changes a role with set-role and shows it in list", async () => {
     const set = await runPetrel(stateDir, ["accounts", "set-role", "alice", "admin"]);
-    expect(set.code).toBe(0);
+    expect(set.code, set.stderr).toBe(0);
     expect(set.stdout).toContain("alice: owner -> admin");
     const list = await runPetrel(stateDir, ["accounts", "list"]);
-    expect(list.code).toBe(0);
+    expect(list.code, list.stderr).toBe(0);
     const lines = list.stdout.trim().split("\n");
     expect(lines[0]).toMatch(/^ID\s+USERNAME\s+EMAIL\s+ROLE\s+APPROVED\s+CREATED$/);
     expect(lines[1]).toMatch(/^\d+\s+alice\s+alice@example\.com\s+admin\s+yes\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -101,21 +101,21 @@ describe("petrel accounts (local state)", SLOW, () => {
 
   it("sets a generated or a given password with set-password, refusing a short one", async () => {
     const generated = await runPetrel(stateDir, ["accounts", "set-password", "alice"]);
-    expect(generated.code).toBe(0);
+    expect(generated.code, generated.stderr).toBe(0);
     const newPassword = parsePassword(generated.stdout);
     expect(newPassword).not.toBe(alicePassword);
     const short = await runPetrel(stateDir, ["accounts", "set-password", "alice", "--password", "short"]);
     expect(short.code).toBe(1);
     expect(short.stderr).toContain("Validation failed: Password is too short (minimum is 8 characters)");
     const given = await runPetrel(stateDir, ["accounts", "set-password", "alice", "--password", "correct horse battery staple"]);
-    expect(given.code).toBe(0);
+    expect(given.code, given.stderr).toBe(0);
     expect(given.stdout).not.toContain("New password");
     alicePassword = "correct horse battery staple";
   });
 
   it("approves a sign-up waiting for review and notifies staff with admin.sign_up, once", async () => {
     const created = await runPetrel(stateDir, ["accounts", "create", "dave", "--email", "dave@example.com"]);
-    expect(created.code).toBe(0);
+    expect(created.code, created.stderr).toBe(0);
     const sql = async <T>(query: string, params: Array<string | number> = []): Promise<T[]> => {
       const db = await LocalD1Executor.open(stateDir);
       try {
@@ -128,7 +128,7 @@ describe("petrel accounts (local state)", SLOW, () => {
     await sql("UPDATE users SET approved = 0 WHERE account_id = (SELECT id FROM accounts WHERE acct_key = 'dave')");
     const approved = await runPetrel(stateDir, ["accounts", "approve", "dave"]);
     expect(approved.stderr).not.toMatch(/Error/);
-    expect(approved.code).toBe(0);
+    expect(approved.code, approved.stderr).toBe(0);
     expect(approved.stdout).toContain("dave approved; 1 staff member notified");
     const told = () =>
       sql<{ recipient: string; group_key: string }>(
@@ -141,7 +141,7 @@ describe("petrel accounts (local state)", SLOW, () => {
     expect((await runPetrel(stateDir, ["accounts", "list"])).stdout).toMatch(/dave\s+dave@example\.com\s+user\s+yes/);
 
     const again = await runPetrel(stateDir, ["accounts", "approve", "dave"]);
-    expect(again.code).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain("dave was already approved");
     expect(await told()).toHaveLength(1);
     const missing = await runPetrel(stateDir, ["accounts", "approve", "nobody"]);
@@ -173,7 +173,7 @@ describe("petrel accounts (local state)", SLOW, () => {
 
       // set-password while the server runs: the old password stops working at once.
       const reset = await runPetrel(stateDir, ["accounts", "set-password", "bob"]);
-      expect(reset.code).toBe(0);
+      expect(reset.code, reset.stderr).toBe(0);
       expect((await passwordGrant(server.baseUrl, bob.email, bob.password)).status).toBe(400);
       expect((await passwordGrant(server.baseUrl, bob.email, parsePassword(reset.stdout))).status).toBe(200);
     });
@@ -232,7 +232,7 @@ describe("petrel with a fresh state directory and nothing else", SLOW, () => {
 
   it("lists no accounts after applying the migrations itself", async () => {
     const list = await runPetrel(stateDir, ["accounts", "list"]);
-    expect(list.code).toBe(0);
+    expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toContain("0 accounts");
   });
 });

@@ -34,7 +34,7 @@ describe("petrel emoji and media (local state)", SLOW, () => {
     expect(result.stderr).toContain("Skipped not_really.png: Validation failed: Image content type is invalid");
 
     const single = await runPetrel(stateDir, ["emoji", "import", path.join(FIXTURES, "animated.gif"), "--shortcode", "party"]);
-    expect(single.code).toBe(0);
+    expect(single.code, single.stderr).toBe(0);
     const bad = await runPetrel(stateDir, ["emoji", "import", path.join(FIXTURES, "animated.gif"), "--shortcode", "x"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("Validation failed: Shortcode is invalid");
@@ -46,11 +46,11 @@ describe("petrel emoji and media (local state)", SLOW, () => {
 
   it("reports usage by kind and removes nothing local", async () => {
     const usage = await runPetrel(stateDir, ["media", "usage"]);
-    expect(usage.code).toBe(0);
+    expect(usage.code, usage.stderr).toBe(0);
     expect(usage.stdout).toMatch(/custom emoji\s+3\s+\S+ KB\s+31370/);
     expect(usage.stdout).toMatch(/remote media cache\s+0\s+0 B/);
     const remove = await runPetrel(stateDir, ["media", "remove", "--days", "1"]);
-    expect(remove.code).toBe(0);
+    expect(remove.code, remove.stderr).toBe(0);
     expect(remove.stdout).toContain("Removed 0 cached remote files unused for 1 day");
     const badDays = await runPetrel(stateDir, ["media", "remove", "--days", "soon"]);
     expect(badDays.code).toBe(2);
