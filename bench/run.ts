@@ -19,6 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { applyLocalMigrations, ensureStateDir, loadOrCreateSecretKeyBase } from "../scripts/lib/local-state";
+import { ACCOUNT_SHARDS } from "../src/services/feed-shards";
 import { runFederationBenches } from "./federation-benches";
 import { FOLLOWED, runHomeTimeline } from "./home-timeline";
 import { replayFloor } from "./lib/floor";
@@ -51,28 +52,35 @@ async function prepareSeed(statuses: number, reseed: boolean): Promise<{ dir: st
 }
 
 /**
- * The raw floor of fanning one status out to 1,000 feeds: one single-row commit into each of 1,000
- * separate SQLite databases, as 1,000 AccountHubs each commit one write. `durable`: files in the temp
- * directory, WAL, synchronous=FULL (an fsync per commit, as storage that survives a crash needs);
- * otherwise in memory (SQLite's CPU cost only).
+ * The raw floor of fanning one status out to 1,000 feeds: the rows split over ACCOUNT_SHARDS separate
+ * SQLite databases, one commit in each, as each AccountHub shard commits its part of the followers in
+ * one step. `durable`: files in the temp directory, WAL, synchronous=FULL (an fsync per commit, as
+ * storage that survives a crash needs); otherwise in memory (SQLite's CPU cost only).
  */
 function fanoutFloorMs(followers: number, durable: boolean): number {
   const dir = durable ? mkdtempSync(path.join(os.tmpdir(), "petrel-floor-")) : undefined;
-  const feeds = Array.from({ length: followers }, (_, i) => {
+  const perShard = Math.ceil(followers / ACCOUNT_SHARDS);
+  const feeds = Array.from({ length: ACCOUNT_SHARDS }, (_, i) => {
     const db = new Database(dir ? path.join(dir, `${i}.sqlite`) : ":memory:");
     if (dir) {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = FULL");
     }
     db.exec(
-      "CREATE TABLE feed_entries (feed INTEGER, status_id INTEGER, author_id INTEGER, PRIMARY KEY (feed, status_id)) WITHOUT ROWID",
+      "CREATE TABLE feed_entries (account_id INTEGER, feed INTEGER, status_id INTEGER, author_id INTEGER, PRIMARY KEY (account_id, feed, status_id)) WITHOUT ROWID",
     );
-    return { db, insert: db.prepare("INSERT INTO feed_entries VALUES (0, ?, 1)") };
+    const insert = db.prepare("INSERT INTO feed_entries VALUES (?, 0, ?, 1)");
+    return {
+      db,
+      commit: db.transaction((statusId: number) => {
+        for (let a = 0; a < perShard; a++) insert.run(a, statusId);
+      }),
+    };
   });
   const times: number[] = [];
   for (let round = 0; round < 10; round++) {
     const t0 = process.hrtime.bigint();
-    for (const f of feeds) f.insert.run(round + 1);
+    for (const f of feeds) f.commit(round + 1);
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   for (const f of feeds) f.db.close();

@@ -7,8 +7,6 @@
 export const FOLLOWER_PAGE = 250;
 /** Pages one message handles before it hands the rest to a follow-up `status.followers` message. */
 export const FOLLOWER_PAGES_PER_MESSAGE = 4;
-/** AccountHub calls in flight at once. */
-export const HUB_CONCURRENCY = 32;
 
 /** Whether the message finished its work or handed the rest to a follow-up message. */
 export type FanoutResult = "done" | "continued";

@@ -8,7 +8,7 @@ import { type Db, envDb } from "../db/client";
 import type { Bindings } from "../env";
 import { deliverStatusCreated } from "../federation/outbound/statuses";
 import { recordDirectStatus } from "../services/conversations";
-import { accountHub, type FeedEntry, HOME_FEED, runBounded } from "../services/feeds";
+import { addToManyFeeds, type FeedEntry, HOME_FEED } from "../services/feeds";
 import {
   type FeedTarget,
   type FollowerRow,
@@ -20,14 +20,7 @@ import {
 import { notify } from "../services/notifications";
 import { streamNewStatus } from "../streaming/new-status";
 import { renderForStreams } from "../streaming/publish";
-import {
-  type FanoutResult,
-  type FanoutStats,
-  FOLLOWER_PAGE,
-  FOLLOWER_PAGES_PER_MESSAGE,
-  HUB_CONCURRENCY,
-  timed,
-} from "./fanout-common";
+import { type FanoutResult, type FanoutStats, FOLLOWER_PAGE, FOLLOWER_PAGES_PER_MESSAGE, timed } from "./fanout-common";
 import { fanOutToTagFollowers } from "./fanout-tags";
 import { enqueueFanout, type FanoutMessage } from "./messages";
 
@@ -61,7 +54,7 @@ export async function statusCreated(
   const rendered = message.rendered ?? (await timed(stats, "d1Ms", renderForStreams(env, status.id)));
   if (rendered && message.streamed !== true) await streamNewStatus(env, rendered, status);
   const followers = status.visibility === "direct" ? undefined : await readFollowers(env, status, 0, stats);
-  if (status.author_local === 1) await accountHub(env, status.account_id).addToFeeds(entry, [HOME_FEED]);
+  if (status.author_local === 1) await addToManyFeeds(env, entry, [{ id: status.account_id, feeds: [HOME_FEED] }]);
   if (status.author_local === 1) await deliverStatusCreated(env, status.id);
   if (status.mention_count > 0 && status.reblog_of_id === null) await fanOutToMentioned(env, db, status, entry);
   await fanOutToTagFollowers(env, db, status, entry, stats);
@@ -93,7 +86,11 @@ async function fanOutToMentioned(env: Bindings, db: Db, status: StatusRow, entry
     status.visibility === "direct"
       ? mentioned.filter((m) => m.filtered === 0 && m.blocked_by_author === 0 && m.follows_author === 1)
       : [];
-  await runBounded(toHome, HUB_CONCURRENCY, (m) => accountHub(env, m.id).addToFeeds(entry, [HOME_FEED]));
+  await addToManyFeeds(
+    env,
+    entry,
+    toHome.map((m) => ({ id: m.id, feeds: [HOME_FEED] })),
+  );
 
   // An account the author blocks may not see the author's statuses, so it is not told about them;
   // notify() applies the recipient's own blocks, mutes and domain blocks.
@@ -144,11 +141,7 @@ async function writeFollowers(
   const db = envDb(env);
   const entry = entryOf(status);
   stats.feeds += pass.deliveries.length;
-  await timed(
-    stats,
-    "hubMs",
-    runBounded(pass.deliveries, HUB_CONCURRENCY, (d) => accountHub(env, d.id).addToFeeds(entry, d.feeds, !streamed)),
-  );
+  await timed(stats, "hubMs", addToManyFeeds(env, entry, pass.deliveries, !streamed));
   const now = Date.now();
   for (const id of pass.toNotify) {
     await notify(db, { recipientId: id, fromAccountId: status.account_id, type: "status", statusId: status.id, now });

@@ -6,16 +6,9 @@ import { sql } from "drizzle-orm";
 import { envDb } from "../db/client";
 import type { Bindings } from "../env";
 import { deliverStatusDeleted } from "../federation/outbound/statuses";
-import { accountHub, runBounded } from "../services/feeds";
+import { removeStatusFromFeeds } from "../services/feeds";
 import { publishDelete } from "../streaming/publish";
-import {
-  type FanoutResult,
-  type FanoutStats,
-  FOLLOWER_PAGE,
-  FOLLOWER_PAGES_PER_MESSAGE,
-  HUB_CONCURRENCY,
-  timed,
-} from "./fanout-common";
+import { type FanoutResult, type FanoutStats, FOLLOWER_PAGE, FOLLOWER_PAGES_PER_MESSAGE, timed } from "./fanout-common";
 import { enqueueFanout } from "./messages";
 
 /**
@@ -42,7 +35,11 @@ export async function statusDeleted(
   await timed(
     stats,
     "hubMs",
-    runBounded(local, HUB_CONCURRENCY, (r) => accountHub(env, r.id).removeStatus(statusId)),
+    removeStatusFromFeeds(
+      env,
+      local.map((r) => r.id),
+      statusId,
+    ),
   );
   await publishDelete(env, statusId);
   return removeFromFollowers(env, statusId, authorId, reblogOfId, 0, stats);
@@ -74,7 +71,11 @@ export async function removeFromFollowers(
     await timed(
       stats,
       "hubMs",
-      runBounded(locals, HUB_CONCURRENCY, (r) => accountHub(env, r.id).removeStatus(statusId)),
+      removeStatusFromFeeds(
+        env,
+        locals.map((r) => r.id),
+        statusId,
+      ),
     );
     if (fetched.length <= FOLLOWER_PAGE) return "done";
     cursor = (rows[rows.length - 1] as { id: number }).id;

@@ -14,9 +14,9 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import type { Bindings } from "../env";
-import { accountHub, type FeedEntry, HOME_FEED, runBounded } from "../services/feeds";
+import { addToManyFeeds, type FeedEntry, HOME_FEED } from "../services/feeds";
 import type { StatusRow } from "../services/home-rules";
-import { type FanoutStats, FOLLOWER_PAGE, HUB_CONCURRENCY, timed } from "./fanout-common";
+import { type FanoutStats, FOLLOWER_PAGE, timed } from "./fanout-common";
 
 export const TAG_PAGES_PER_MESSAGE = 40;
 
@@ -89,7 +89,11 @@ export async function fanOutToTagFollowers(
       await timed(
         stats,
         "hubMs",
-        runBounded(targets, HUB_CONCURRENCY, (id) => accountHub(env, id).addToFeeds(entry, [HOME_FEED])),
+        addToManyFeeds(
+          env,
+          entry,
+          targets.map((id) => ({ id, feeds: [HOME_FEED] })),
+        ),
       );
       if (fetched.length <= FOLLOWER_PAGE) break;
       cursor = (rows[rows.length - 1] as TagFollowerRow).id;

@@ -10,8 +10,8 @@
  * - private statuses also reach mentioned local accounts; direct ones reach only mentioned accounts;
  * - each list of a follower that holds the author gets it too, subject to the list's replies policy;
  * - mentioned local accounts get a `mention` notification, followers who asked get `status` ones.
- * Followers are read in keyset pages of FOLLOWER_PAGE (one short D1 query each, never unbounded), and DO
- * calls run with at most HUB_CONCURRENCY in flight. After FOLLOWER_PAGES_PER_MESSAGE pages the rest is
+ * Followers are read in keyset pages of FOLLOWER_PAGE (one short D1 query each, never unbounded), and
+ * their feeds are written with one AccountHub call per shard. After FOLLOWER_PAGES_PER_MESSAGE pages the rest is
  * handed to a follow-up `status.followers` message, so one invocation's work stays bounded.
  * Every step is idempotent (feed inserts and notifications dedupe), so a retried message is harmless.
  * This file is the dispatch; fanout-create.ts and fanout-delete.ts hold the handlers.
@@ -31,7 +31,7 @@ import { removeFromFollowers, statusDeleted } from "./fanout-delete";
 import type { FanoutMessage } from "./messages";
 
 export type { FanoutResult, FanoutStats } from "./fanout-common";
-export { FOLLOWER_PAGE, FOLLOWER_PAGES_PER_MESSAGE, HUB_CONCURRENCY } from "./fanout-common";
+export { FOLLOWER_PAGE, FOLLOWER_PAGES_PER_MESSAGE } from "./fanout-common";
 
 export async function handleFanout(env: Bindings, message: FanoutMessage, stats = newStats()): Promise<FanoutResult> {
   switch (message.type) {

@@ -1,6 +1,11 @@
 /**
- * Home and list feeds live in each local account's AccountHub Durable Object (SQLite storage), filled
- * on write by the FANOUT consumer. These are the operations the rest of the app calls.
+ * Home and list feeds live in AccountHub Durable Objects (SQLite storage), one per shard of the local
+ * accounts, filled on write by the FANOUT consumer. These are the operations the rest of the app calls.
+ *
+ * Sharded rather than one Durable Object per account: a post reaches its followers' feeds in one call
+ * per shard (ACCOUNT_SHARDS at most) instead of one per follower. On one machine (`npm run dev`, the
+ * benchmarks) a thousand calls per post left the runtime enough garbage that the next post's
+ * collection delayed its streaming by 30–60 ms; in production each call is a billed request.
  *
  * Both follow-side operations are bounded: a merge reads at most MERGE_LIMIT of the target's newest
  * statuses through the statuses_account_id index (one D1 query) and makes one DO call; a removal is one
@@ -11,17 +16,127 @@ import { type Db, envDb } from "../db/client";
 import type { Bindings } from "../env";
 import { enqueueFanout } from "../queue/messages";
 import type { AccountHub } from "../streaming/account-hub";
-import { FEED_CAP, type FeedEntry, HOME_FEED, MAX_PAGE } from "../streaming/feed-store";
+import {
+  FEED_CAP,
+  type FeedEntry,
+  type FeedPageQuery,
+  HOME_FEED,
+  MAX_PAGE,
+  type RemoveAuthorOptions,
+} from "../streaming/feed-store";
+import { idHash } from "../streaming/shards";
+import { ACCOUNT_SHARDS } from "./feed-shards";
+import type { FeedTarget } from "./home-rules";
 
 export type { FeedEntry };
-export { HOME_FEED };
+export { ACCOUNT_SHARDS, HOME_FEED };
 
 /** How many of the target's newest statuses a follow pulls into the feed. */
 export const MERGE_LIMIT = 40;
 
-/** The AccountHub of a local account. */
-export function accountHub(env: Bindings, accountId: number): DurableObjectStub<AccountHub> {
-  return env.ACCOUNT_HUB.get(env.ACCOUNT_HUB.idFromName(String(accountId))) as DurableObjectStub<AccountHub>;
+function hubStub(env: Pick<Bindings, "ACCOUNT_HUB">, shard: number): DurableObjectStub<AccountHub> {
+  return env.ACCOUNT_HUB.get(env.ACCOUNT_HUB.idFromName(`accounts:${shard}`)) as DurableObjectStub<AccountHub>;
+}
+
+export function accountHubShard(accountId: number): number {
+  return idHash(accountId) % ACCOUNT_SHARDS;
+}
+
+/** One account's feeds, through the AccountHub shard that holds them. */
+export interface AccountFeeds {
+  addToFeeds(entry: FeedEntry, feeds: number[], stream?: boolean): Promise<number[]>;
+  mergeIntoFeed(feed: number, entries: FeedEntry[]): Promise<number>;
+  pageFeed(feed: number, query: FeedPageQuery): Promise<FeedEntry[]>;
+  removeAuthor(authorId: number, options?: RemoveAuthorOptions): Promise<number>;
+  removeStatus(statusId: number): Promise<number>;
+  clearFeed(feed: number): Promise<void>;
+  feedSize(feed: number): Promise<number>;
+  streamEdit(statusId: number): Promise<void>;
+  setStreaming(online: boolean, seq: number): Promise<void>;
+}
+
+/** The feeds of a local account. */
+export function accountHub(env: Pick<Bindings, "ACCOUNT_HUB">, accountId: number): AccountFeeds {
+  const hub = hubStub(env, accountHubShard(accountId));
+  return {
+    addToFeeds: async (entry, feeds, stream = true) => hub.addToFeeds(accountId, entry, feeds, stream),
+    mergeIntoFeed: async (feed, entries) => hub.mergeIntoFeed(accountId, feed, entries),
+    pageFeed: async (feed, query) => hub.pageFeed(accountId, feed, query),
+    removeAuthor: async (authorId, options = {}) => hub.removeAuthor(accountId, authorId, options),
+    removeStatus: async (statusId) => hub.removeStatus([accountId], statusId),
+    clearFeed: async (feed) => hub.clearFeed(accountId, feed),
+    feedSize: async (feed) => hub.feedSize(accountId, feed),
+    streamEdit: async (statusId) => hub.streamEdit([accountId], statusId),
+    setStreaming: async (online, seq) => hub.setStreaming(accountId, online, seq),
+  };
+}
+
+/**
+ * Calls `fn` once per AccountHub shard holding some of `items`, with that shard's part, all shards at
+ * once. The first failure is rethrown after every call has settled, so no call is left floating.
+ */
+async function eachShard<T>(
+  env: Pick<Bindings, "ACCOUNT_HUB">,
+  items: readonly T[],
+  idOf: (item: T) => number,
+  fn: (hub: DurableObjectStub<AccountHub>, part: T[]) => Promise<unknown>,
+): Promise<void> {
+  const parts = new Map<number, T[]>();
+  for (const item of items) {
+    const shard = accountHubShard(idOf(item));
+    const part = parts.get(shard);
+    if (part) part.push(item);
+    else parts.set(shard, [item]);
+  }
+  const results = await Promise.allSettled([...parts].map(([shard, part]) => fn(hubStub(env, shard), part)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+}
+
+/**
+ * One status into many accounts' feeds (`targets`: which feeds each takes), one call per shard.
+ * `stream: false` when the caller has already sent `update` to their sockets.
+ */
+export async function addToManyFeeds(
+  env: Pick<Bindings, "ACCOUNT_HUB">,
+  entry: FeedEntry,
+  targets: readonly FeedTarget[],
+  stream = true,
+): Promise<void> {
+  await eachShard(
+    env,
+    targets,
+    (t) => t.id,
+    (hub, part) => hub.addToManyFeeds(entry, part, stream),
+  );
+}
+
+/** A deleted status out of these accounts' feeds (and `delete` to their sockets), one call per shard. */
+export async function removeStatusFromFeeds(
+  env: Pick<Bindings, "ACCOUNT_HUB">,
+  accountIds: readonly number[],
+  statusId: number,
+): Promise<void> {
+  await eachShard(
+    env,
+    accountIds,
+    (id) => id,
+    (hub, part) => hub.removeStatus(part, statusId),
+  );
+}
+
+/** An edited status: `status.update` to the streams of these accounts whose feeds hold it, one call per shard. */
+export async function streamEditToFeeds(
+  env: Pick<Bindings, "ACCOUNT_HUB">,
+  accountIds: readonly number[],
+  statusId: number,
+): Promise<void> {
+  await eachShard(
+    env,
+    accountIds,
+    (id) => id,
+    (hub, part) => hub.streamEdit(part, statusId),
+  );
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
- * Home and list feeds of one local account, kept in its AccountHub's SQLite storage: for each feed
- * (home is 0, a list is its list id) the newest FEED_CAP entries. Every method is synchronous, so each
- * runs as one atomic step of the Durable Object (no other request interleaves).
+ * Home and list feeds of the local accounts of one AccountHub shard (see src/services/feeds.ts), kept
+ * in its SQLite storage: for each account and feed (home is 0, a list is its list id) the newest
+ * FEED_CAP entries. Every method is synchronous, so each runs as one atomic step of the Durable Object
+ * (no other request interleaves), and every query names the account first, so one account's work
+ * reads only its own rows.
  *
  * An entry is a status id with the ids a later removal needs without asking D1: its author, and for a
  * boost the boosted status and that status's author (so a block or mute also takes out boosts of the
@@ -42,23 +44,32 @@ type Row = Record<string, SqlStorageValue>;
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS feed_entries (
+    account_id INTEGER NOT NULL,
     feed INTEGER NOT NULL,
     status_id INTEGER NOT NULL,
     author_id INTEGER NOT NULL,
     reblog_of_id INTEGER,
     reblog_author_id INTEGER,
-    PRIMARY KEY (feed, status_id)
+    PRIMARY KEY (account_id, feed, status_id)
   ) WITHOUT ROWID`,
-  "CREATE INDEX IF NOT EXISTS feed_entries_author ON feed_entries (author_id)",
-  "CREATE INDEX IF NOT EXISTS feed_entries_reblog_author ON feed_entries (reblog_author_id) WHERE reblog_author_id IS NOT NULL",
-  "CREATE INDEX IF NOT EXISTS feed_entries_reblog ON feed_entries (feed, reblog_of_id) WHERE reblog_of_id IS NOT NULL",
+  "CREATE INDEX IF NOT EXISTS feed_entries_author ON feed_entries (account_id, author_id)",
+  `CREATE INDEX IF NOT EXISTS feed_entries_reblog_author ON feed_entries (account_id, reblog_author_id)
+    WHERE reblog_author_id IS NOT NULL`,
+  `CREATE INDEX IF NOT EXISTS feed_entries_reblog ON feed_entries (account_id, feed, reblog_of_id)
+    WHERE reblog_of_id IS NOT NULL`,
   // Per-feed sizes, so trimming never has to count a feed; kept by triggers so no write path forgets.
-  "CREATE TABLE IF NOT EXISTS feeds (feed INTEGER PRIMARY KEY, size INTEGER NOT NULL)",
+  `CREATE TABLE IF NOT EXISTS feeds (
+    account_id INTEGER NOT NULL,
+    feed INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    PRIMARY KEY (account_id, feed)
+  ) WITHOUT ROWID`,
   `CREATE TRIGGER IF NOT EXISTS feed_entries_size_insert AFTER INSERT ON feed_entries BEGIN
-    INSERT INTO feeds (feed, size) VALUES (NEW.feed, 1) ON CONFLICT (feed) DO UPDATE SET size = size + 1;
+    INSERT INTO feeds (account_id, feed, size) VALUES (NEW.account_id, NEW.feed, 1)
+      ON CONFLICT (account_id, feed) DO UPDATE SET size = size + 1;
   END`,
   `CREATE TRIGGER IF NOT EXISTS feed_entries_size_delete AFTER DELETE ON feed_entries BEGIN
-    UPDATE feeds SET size = size - 1 WHERE feed = OLD.feed;
+    UPDATE feeds SET size = size - 1 WHERE account_id = OLD.account_id AND feed = OLD.feed;
   END`,
 ];
 
@@ -84,12 +95,12 @@ export class FeedStore {
     for (const statement of SCHEMA) this.sql.exec(statement).toArray();
   }
 
-  /** Adds one status to each of `feeds`; returns the feeds it went into (boost dedupe may skip some). */
-  add(entry: FeedEntry, feeds: readonly number[]): number[] {
+  /** Adds one status to each of the account's `feeds`; returns the feeds it went into (boost dedupe may skip some). */
+  add(account: number, entry: FeedEntry, feeds: readonly number[]): number[] {
     const added: number[] = [];
     for (const feed of new Set(feeds)) {
-      if (this.insert(feed, entry)) {
-        this.trim(feed);
+      if (this.insert(account, feed, entry)) {
+        this.trim(account, feed);
         added.push(feed);
       }
     }
@@ -97,11 +108,11 @@ export class FeedStore {
   }
 
   /** Adds many statuses to one feed (a follow's backfill), oldest first so boost dedupe sees the order they were posted in. */
-  merge(feed: number, entries: readonly FeedEntry[]): number {
+  merge(account: number, feed: number, entries: readonly FeedEntry[]): number {
     let added = 0;
     const sorted = [...entries].sort((a, b) => a.statusId - b.statusId);
-    for (const entry of sorted) if (this.insert(feed, entry)) added += 1;
-    if (added > 0) this.trim(feed);
+    for (const entry of sorted) if (this.insert(account, feed, entry)) added += 1;
+    if (added > 0) this.trim(account, feed);
     return added;
   }
 
@@ -109,14 +120,15 @@ export class FeedStore {
    * Entries newest first. `max_id`/`since_id` bound the range; `min_id` returns the entries
    * immediately newer than it (walking up from it), still newest first, as Mastodon does.
    */
-  page(feed: number, query: FeedPageQuery): FeedEntry[] {
+  page(account: number, feed: number, query: FeedPageQuery): FeedEntry[] {
     const limit = Math.min(Math.max(Math.trunc(query.limit), 1), MAX_PAGE);
     const upper = query.maxId ?? Number.MAX_SAFE_INTEGER;
     if (query.minId !== undefined) {
       const rows = this.sql
         .exec(
           `SELECT status_id, author_id, reblog_of_id, reblog_author_id FROM feed_entries
-           WHERE feed = ? AND status_id > ? AND status_id < ? ORDER BY status_id ASC LIMIT ?`,
+           WHERE account_id = ? AND feed = ? AND status_id > ? AND status_id < ? ORDER BY status_id ASC LIMIT ?`,
+          account,
           feed,
           Math.max(query.minId, query.sinceId ?? 0),
           upper,
@@ -128,7 +140,8 @@ export class FeedStore {
     return this.sql
       .exec(
         `SELECT status_id, author_id, reblog_of_id, reblog_author_id FROM feed_entries
-         WHERE feed = ? AND status_id < ? AND status_id > ? ORDER BY status_id DESC LIMIT ?`,
+         WHERE account_id = ? AND feed = ? AND status_id < ? AND status_id > ? ORDER BY status_id DESC LIMIT ?`,
+        account,
         feed,
         upper,
         query.sinceId ?? 0,
@@ -140,36 +153,40 @@ export class FeedStore {
 
   /**
    * Drops the author's statuses and boosts (and, unless told otherwise, boosts of their statuses) from
-   * every feed or from `options.feed`. Returns how many entries went.
+   * every feed of the account or from `options.feed`. Returns how many entries went.
    */
-  removeAuthor(authorId: number, options: RemoveAuthorOptions = {}): number {
+  removeAuthor(account: number, authorId: number, options: RemoveAuthorOptions = {}): number {
     const inFeed = options.feed === undefined ? "" : " AND feed = ?";
-    const args = options.feed === undefined ? [authorId] : [authorId, options.feed];
-    let removed = this.sql.exec(`DELETE FROM feed_entries WHERE author_id = ?${inFeed} RETURNING 1`, ...args).toArray().length;
+    const args = options.feed === undefined ? [account, authorId] : [account, authorId, options.feed];
+    let removed = this.sql
+      .exec(`DELETE FROM feed_entries WHERE account_id = ? AND author_id = ?${inFeed} RETURNING 1`, ...args)
+      .toArray().length;
     if (options.boostsOfAuthor ?? true) {
       removed += this.sql
-        .exec(`DELETE FROM feed_entries WHERE reblog_author_id = ?${inFeed} RETURNING 1`, ...args)
+        .exec(`DELETE FROM feed_entries WHERE account_id = ? AND reblog_author_id = ?${inFeed} RETURNING 1`, ...args)
         .toArray().length;
     }
     return removed;
   }
 
-  /** Drops a status and every boost of it from every feed. */
-  removeStatus(statusId: number): number {
-    const feeds = this.feedIds();
+  /** Drops a status and every boost of it from every feed of the account. */
+  removeStatus(account: number, statusId: number): number {
+    const feeds = this.feedIds(account);
     if (feeds.length === 0) return 0;
     const list = JSON.stringify(feeds);
     // `feed IN (...)` lets both deletes use an index (the primary key, feed_entries_reblog) per feed.
     const a = this.sql
       .exec(
-        "DELETE FROM feed_entries WHERE feed IN (SELECT value FROM json_each(?)) AND status_id = ? RETURNING 1",
+        "DELETE FROM feed_entries WHERE account_id = ? AND feed IN (SELECT value FROM json_each(?)) AND status_id = ? RETURNING 1",
+        account,
         list,
         statusId,
       )
       .toArray().length;
     const b = this.sql
       .exec(
-        "DELETE FROM feed_entries WHERE feed IN (SELECT value FROM json_each(?)) AND reblog_of_id = ? RETURNING 1",
+        "DELETE FROM feed_entries WHERE account_id = ? AND feed IN (SELECT value FROM json_each(?)) AND reblog_of_id = ? RETURNING 1",
+        account,
         list,
         statusId,
       )
@@ -178,29 +195,45 @@ export class FeedStore {
   }
 
   /** Drops a whole feed (a deleted list). */
-  clearFeed(feed: number): void {
-    this.sql.exec("DELETE FROM feed_entries WHERE feed = ?", feed).toArray();
-    this.sql.exec("DELETE FROM feeds WHERE feed = ?", feed).toArray();
+  clearFeed(account: number, feed: number): void {
+    this.sql.exec("DELETE FROM feed_entries WHERE account_id = ? AND feed = ?", account, feed).toArray();
+    this.sql.exec("DELETE FROM feeds WHERE account_id = ? AND feed = ?", account, feed).toArray();
   }
 
-  size(feed: number): number {
-    const row = this.sql.exec("SELECT size FROM feeds WHERE feed = ?", feed).toArray()[0];
+  size(account: number, feed: number): number {
+    const row = this.sql.exec("SELECT size FROM feeds WHERE account_id = ? AND feed = ?", account, feed).toArray()[0];
     return row ? num(row.size) : 0;
   }
 
-  private feedIds(): number[] {
+  /** The account's feeds (0 = home, list ids) holding `statusId`, for `status.update`. */
+  feedsHolding(account: number, statusId: number): number[] {
+    const feeds = this.feedIds(account);
+    if (feeds.length === 0) return [];
     return this.sql
-      .exec("SELECT feed FROM feeds")
+      .exec(
+        "SELECT feed FROM feed_entries WHERE account_id = ? AND feed IN (SELECT value FROM json_each(?)) AND status_id = ?",
+        account,
+        JSON.stringify(feeds),
+        statusId,
+      )
+      .toArray()
+      .map((r) => num(r.feed));
+  }
+
+  private feedIds(account: number): number[] {
+    return this.sql
+      .exec("SELECT feed FROM feeds WHERE account_id = ?", account)
       .toArray()
       .map((r) => num(r.feed));
   }
 
   /** Inserts unless present, or unless it is a boost Mastodon would not show again. */
-  private insert(feed: number, entry: FeedEntry): boolean {
-    if (entry.reblogOfId !== null && this.boostIsRedundant(feed, entry.reblogOfId)) return false;
+  private insert(account: number, feed: number, entry: FeedEntry): boolean {
+    if (entry.reblogOfId !== null && this.boostIsRedundant(account, feed, entry.reblogOfId)) return false;
     const inserted = this.sql.exec(
-      `INSERT INTO feed_entries (feed, status_id, author_id, reblog_of_id, reblog_author_id)
-       VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1`,
+      `INSERT INTO feed_entries (account_id, feed, status_id, author_id, reblog_of_id, reblog_author_id)
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1`,
+      account,
       feed,
       entry.statusId,
       entry.authorId,
@@ -214,13 +247,14 @@ export class FeedStore {
    * Mastodon's rule: a boost is not added when the boosted status is among the newest REBLOG_FALLOFF
    * entries, or when another boost of it is already in the feed.
    */
-  private boostIsRedundant(feed: number, originalId: number): boolean {
+  private boostIsRedundant(account: number, feed: number, originalId: number): boolean {
     const row = this.sql
       .exec(
         `SELECT
-           EXISTS (SELECT 1 FROM feed_entries WHERE feed = ?1 AND reblog_of_id = ?2) AS boosted,
-           EXISTS (SELECT 1 FROM feed_entries WHERE feed = ?1 AND status_id = ?2 AND status_id >= COALESCE(
-             (SELECT status_id FROM feed_entries WHERE feed = ?1 ORDER BY status_id DESC LIMIT 1 OFFSET ?3), 0)) AS recent`,
+           EXISTS (SELECT 1 FROM feed_entries WHERE account_id = ?1 AND feed = ?2 AND reblog_of_id = ?3) AS boosted,
+           EXISTS (SELECT 1 FROM feed_entries WHERE account_id = ?1 AND feed = ?2 AND status_id = ?3 AND status_id >= COALESCE(
+             (SELECT status_id FROM feed_entries WHERE account_id = ?1 AND feed = ?2 ORDER BY status_id DESC LIMIT 1 OFFSET ?4), 0)) AS recent`,
+        account,
         feed,
         originalId,
         REBLOG_FALLOFF - 1,
@@ -230,14 +264,14 @@ export class FeedStore {
   }
 
   /** Keeps the newest FEED_CAP entries: deletes only the excess, reading from the oldest end. */
-  private trim(feed: number): void {
-    const excess = this.size(feed) - FEED_CAP;
+  private trim(account: number, feed: number): void {
+    const excess = this.size(account, feed) - FEED_CAP;
     if (excess <= 0) return;
     this.sql
       .exec(
-        `DELETE FROM feed_entries WHERE feed = ? AND status_id IN
-           (SELECT status_id FROM feed_entries WHERE feed = ? ORDER BY status_id ASC LIMIT ?)`,
-        feed,
+        `DELETE FROM feed_entries WHERE account_id = ?1 AND feed = ?2 AND status_id IN
+           (SELECT status_id FROM feed_entries WHERE account_id = ?1 AND feed = ?2 ORDER BY status_id ASC LIMIT ?3)`,
+        account,
         feed,
         excess,
       )

@@ -10,7 +10,7 @@ import { loadConfig } from "../config";
 import { type Db, envDb } from "../db/client";
 import type { MastodonStatus } from "../entities/status";
 import type { Bindings } from "../env";
-import { accountHub, runBounded } from "../services/feeds";
+import { streamEditToFeeds } from "../services/feeds";
 import { hydrateStatuses } from "../services/hydrate";
 import { type ChannelEvent, chunks, onlineAccounts, toAllShards } from "./shards";
 
@@ -129,7 +129,7 @@ export async function publishEdit(env: Bindings, statusId: number): Promise<void
           WHERE st.status_id = ${statusId})`);
     holders.push(...rows.map((r) => Number(r.id)));
   }
-  await runBounded(holders, 32, (id) => accountHub(env, id).streamEdit(statusId));
+  await streamEditToFeeds(env, holders, statusId);
 }
 
 /** A delete: to channel subscribers (feeds' sockets hear it from AccountHub.removeStatus). */

@@ -16,13 +16,17 @@ import type { EventName, StreamName } from "./protocol";
 export const SOCKET_SHARDS = 8;
 
 /** FNV-1a over the id's digits: snowflake ids' low bits are not evenly spread. */
-export function shardOf(accountId: number): number {
+export function idHash(accountId: number): number {
   let h = 0x811c9dc5;
   for (const ch of String(accountId)) {
     h ^= ch.charCodeAt(0);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  return h % SOCKET_SHARDS;
+  return h;
+}
+
+export function shardOf(accountId: number): number {
+  return idHash(accountId) % SOCKET_SHARDS;
 }
 
 export function shardStub(env: Pick<Bindings, "CHANNEL_HUB">, shard: number): DurableObjectStub<ChannelHub> {

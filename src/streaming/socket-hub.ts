@@ -101,11 +101,11 @@ export class SocketHub {
     return new Response(null, { status: 101, webSocket: client, ...(headers ? { headers } : {}) });
   }
 
-  /** Tells the account's AccountHub whether it has open sockets, so feed writes skip the call when not. */
+  /** Tells the AccountHub holding the account's feeds whether it has open sockets, so feed writes skip the call when not. */
   private async presence(accountId: number, online: boolean): Promise<void> {
     this.seq += 1;
     try {
-      await accountHub(this.env, accountId).setStreaming(accountId, online, Date.now() * 1000 + (this.seq % 1000));
+      await accountHub(this.env, accountId).setStreaming(online, Date.now() * 1000 + (this.seq % 1000));
     } catch (err) {
       console.error(`streaming: presence of ${accountId} failed`, err);
     }

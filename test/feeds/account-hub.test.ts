@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { accountHub } from "../../src/services/feeds";
+import { accountHub, accountHubShard, addToManyFeeds, removeStatusFromFeeds } from "../../src/services/feeds";
 import { FEED_CAP, type FeedEntry, REBLOG_FALLOFF } from "../../src/streaming/feed-store";
 
 let hubCounter = 0;
@@ -89,5 +89,51 @@ describe("AccountHub feed store", () => {
     await hub.clearFeed(6);
     expect(ids(await hub.pageFeed(6, { limit: 10 }))).toEqual([]);
     expect(await hub.feedSize(6)).toBe(0);
+  });
+});
+
+describe("AccountHub shards", () => {
+  /** `n` fresh account ids that hash to the same shard. */
+  function sameShard(n: number): number[] {
+    const base = 9_500_000_000 + Date.now() * 10;
+    const shard = accountHubShard(base);
+    const out = [base];
+    for (let id = base + 1; out.length < n; id++) if (accountHubShard(id) === shard) out.push(id);
+    return out;
+  }
+
+  it("keeps the feeds of two accounts in one shard apart", async () => {
+    const [a, b] = sameShard(2) as [number, number];
+    const hubA = accountHub(env, a);
+    const hubB = accountHub(env, b);
+    await hubA.addToFeeds(entry(1, 10), [0, 5]);
+    await hubB.addToFeeds(entry(2, 10), [0]);
+    await hubB.addToFeeds(entry(1, 10), [0]);
+    expect(ids(await hubA.pageFeed(0, { limit: 10 }))).toEqual([1]);
+    expect(ids(await hubB.pageFeed(0, { limit: 10 }))).toEqual([2, 1]);
+    expect(await hubB.feedSize(5)).toBe(0);
+
+    expect(await hubA.removeAuthor(10)).toBe(2);
+    expect(ids(await hubB.pageFeed(0, { limit: 10 }))).toEqual([2, 1]);
+    expect(await hubB.removeStatus(1)).toBe(1);
+    await hubA.addToFeeds(entry(3, 11), [5]);
+    await hubB.clearFeed(0);
+    expect(ids(await hubA.pageFeed(5, { limit: 10 }))).toEqual([3]);
+    expect(await hubB.feedSize(0)).toBe(0);
+  });
+
+  it("writes one status into many accounts' feeds, one call per shard, and adds nothing the second time", async () => {
+    const accounts = Array.from({ length: 40 }, (_, i) => 9_700_000_000 + Date.now() * 10 + i);
+    expect(new Set(accounts.map(accountHubShard)).size).toBeGreaterThan(1);
+    const targets = accounts.map((id, i) => ({ id, feeds: i % 2 === 0 ? [0] : [0, 7] }));
+    await addToManyFeeds(env, entry(50, 3), targets, false);
+    await addToManyFeeds(env, entry(50, 3), targets, false);
+    for (const [i, id] of accounts.entries()) {
+      expect(ids(await accountHub(env, id).pageFeed(0, { limit: 10 }))).toEqual([50]);
+      expect(await accountHub(env, id).feedSize(7)).toBe(i % 2 === 0 ? 0 : 1);
+    }
+    await removeStatusFromFeeds(env, accounts.slice(0, 20), 50);
+    expect(await accountHub(env, accounts[0] as number).feedSize(0)).toBe(0);
+    expect(await accountHub(env, accounts[25] as number).feedSize(0)).toBe(1);
   });
 });
