@@ -57,6 +57,9 @@ async function prepareSeed(statuses: number, reseed: boolean): Promise<{ dir: st
  * one step. `durable`: files in the temp directory, WAL, synchronous=FULL (an fsync per commit, as
  * storage that survives a crash needs); otherwise in memory (SQLite's CPU cost only).
  */
+const DURABLE_FLOOR = `1,000 rows, ${ACCOUNT_SHARDS} durable commits`;
+const MEMORY_FLOOR = `1,000 rows, ${ACCOUNT_SHARDS} in-memory commits`;
+
 function fanoutFloorMs(followers: number, durable: boolean): number {
   const dir = durable ? mkdtempSync(path.join(os.tmpdir(), "petrel-floor-")) : undefined;
   const perShard = Math.ceil(followers / ACCOUNT_SHARDS);
@@ -215,35 +218,35 @@ async function benchmark(stateDir: string): Promise<void> {
       value: percentile(post.consumerMs, 50),
       unit: "ms",
       floor: fanoutFloor,
-      floorName: "1,000 durable commits",
+      floorName: DURABLE_FLOOR,
     },
     {
       figure: "FANOUT consumer p50",
       value: percentile(post.consumerMs, 50),
       unit: "ms",
       floor: fanoutCpuFloor,
-      floorName: "1,000 in-memory inserts",
+      floorName: MEMORY_FLOOR,
     },
     {
       figure: "FANOUT consumer p99",
       value: percentile(post.consumerMs, 99),
       unit: "ms",
       floor: fanoutFloor,
-      floorName: "1,000 durable commits",
+      floorName: DURABLE_FLOOR,
     },
     {
       figure: "in all 1,000 feeds p50",
       value: percentile(post.filledMs, 50),
       unit: "ms",
       floor: fanoutFloor,
-      floorName: "1,000 durable commits",
+      floorName: DURABLE_FLOOR,
     },
     {
       figure: "in all 1,000 feeds p99",
       value: percentile(post.filledMs, 99),
       unit: "ms",
       floor: fanoutFloor,
-      floorName: "1,000 durable commits",
+      floorName: DURABLE_FLOOR,
       goal: "≤ 2,000 ms",
     },
     { figure: "seen over HTTP p50", value: percentile(post.seenMs, 50), unit: "ms" },
