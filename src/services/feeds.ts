@@ -111,32 +111,17 @@ export async function addToManyFeeds(
   );
 }
 
+type Ids = readonly number[];
+const byId = (id: number) => id;
+
 /** A deleted status out of these accounts' feeds (and `delete` to their sockets), one call per shard. */
-export async function removeStatusFromFeeds(
-  env: Pick<Bindings, "ACCOUNT_HUB">,
-  accountIds: readonly number[],
-  statusId: number,
-): Promise<void> {
-  await eachShard(
-    env,
-    accountIds,
-    (id) => id,
-    (hub, part) => hub.removeStatus(part, statusId),
-  );
+export async function removeStatusFromFeeds(env: Pick<Bindings, "ACCOUNT_HUB">, ids: Ids, statusId: number): Promise<void> {
+  await eachShard(env, ids, byId, (hub, part) => hub.removeStatus(part, statusId));
 }
 
 /** An edited status: `status.update` to the streams of these accounts whose feeds hold it, one call per shard. */
-export async function streamEditToFeeds(
-  env: Pick<Bindings, "ACCOUNT_HUB">,
-  accountIds: readonly number[],
-  statusId: number,
-): Promise<void> {
-  await eachShard(
-    env,
-    accountIds,
-    (id) => id,
-    (hub, part) => hub.streamEdit(part, statusId),
-  );
+export async function streamEditToFeeds(env: Pick<Bindings, "ACCOUNT_HUB">, ids: Ids, statusId: number): Promise<void> {
+  await eachShard(env, ids, byId, (hub, part) => hub.streamEdit(part, statusId));
 }
 
 /**
