@@ -28,6 +28,19 @@ interface D1DatabaseLike {
 
 const MIGRATIONS_DIR = path.join(REPO_ROOT, "migrations");
 
+/** True when a file in migrations/ is not recorded in wrangler's d1_migrations table (or it does not exist yet). */
+async function hasPendingMigrations(d1: D1DatabaseLike): Promise<boolean> {
+  const files = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith(".sql"));
+  let applied: Set<string>;
+  try {
+    const { results } = await d1.prepare("SELECT name FROM d1_migrations").bind().all<{ name: string }>();
+    applied = new Set(results.map((r) => r.name));
+  } catch {
+    return true;
+  }
+  return files.some((f) => !applied.has(f));
+}
+
 export class LocalD1Executor implements SqlExecutor {
   readonly description: string;
 
@@ -39,38 +52,39 @@ export class LocalD1Executor implements SqlExecutor {
     this.description = `the local D1 database in ${stateDir}`;
   }
 
-  /** Opens the local database, applying pending migrations first with wrangler (as `npm run dev` does). */
+  /**
+   * Opens the local database, applying pending migrations first with wrangler (as `npm run dev` does).
+   * Miniflare is closed while wrangler migrates, so that only one process writes a new database.
+   */
   static async open(stateDir: string): Promise<LocalD1Executor> {
     ensureStateDir(stateDir);
     Object.assign(process.env, wranglerEnv(stateDir));
     const { Miniflare } = await import("miniflare");
-    const mf = new Miniflare({
-      modules: true,
-      script: "",
-      d1Persist: path.join(miniflarePersistRoot(stateDir), "d1"),
-      d1Databases: { DB: readLocalD1DatabaseId("DB") },
-    });
-    try {
-      const d1 = (await mf.getD1Database("DB")) as unknown as D1DatabaseLike;
-      const executor = new LocalD1Executor(stateDir, d1, () => mf.dispose());
-      if (await executor.hasPendingMigrations()) await applyLocalMigrations(stateDir);
-      return executor;
-    } catch (err) {
+    const start = () =>
+      new Miniflare({
+        modules: true,
+        script: "",
+        d1Persist: path.join(miniflarePersistRoot(stateDir), "d1"),
+        d1Databases: { DB: readLocalD1DatabaseId("DB") },
+      });
+    const connect = async (mf: InstanceType<typeof Miniflare>) => {
+      try {
+        return (await mf.getD1Database("DB")) as unknown as D1DatabaseLike;
+      } catch (err) {
+        await mf.dispose();
+        throw err;
+      }
+    };
+    let mf = start();
+    let d1 = await connect(mf);
+    if (await hasPendingMigrations(d1)) {
       await mf.dispose();
-      throw err;
+      await applyLocalMigrations(stateDir);
+      mf = start();
+      d1 = await connect(mf);
     }
-  }
-
-  /** True when a file in migrations/ is not recorded in wrangler's d1_migrations table (or it does not exist yet). */
-  private async hasPendingMigrations(): Promise<boolean> {
-    const files = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith(".sql"));
-    let applied: Set<string>;
-    try {
-      applied = new Set((await this.all<{ name: string }>("SELECT name FROM d1_migrations")).map((r) => r.name));
-    } catch {
-      return true;
-    }
-    return files.some((f) => !applied.has(f));
+    const opened = mf;
+    return new LocalD1Executor(stateDir, d1, () => opened.dispose());
   }
 
   async all<T = Record<string, unknown>>(sql: string, params: SqlValue[] = []): Promise<T[]> {
