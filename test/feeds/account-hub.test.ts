@@ -136,4 +136,19 @@ describe("AccountHub shards", () => {
     expect(await accountHub(env, accounts[0] as number).feedSize(0)).toBe(0);
     expect(await accountHub(env, accounts[25] as number).feedSize(0)).toBe(1);
   });
+
+  it("rejects when one shard's call fails, after the other shards have written their part", async () => {
+    const base = 9_800_000_000 + Date.now() * 10;
+    const broken = base;
+    const healthy = Array.from({ length: 40 }, (_, i) => base + 1 + i).find(
+      (id) => accountHubShard(id) !== accountHubShard(broken),
+    ) as number;
+    // A feed id of null breaks the NOT NULL column: that shard's call throws.
+    const targets = [
+      { id: broken, feeds: [null as unknown as number] },
+      { id: healthy, feeds: [0] },
+    ];
+    await expect(addToManyFeeds(env, entry(60, 3), targets, false)).rejects.toThrow();
+    expect(ids(await accountHub(env, healthy).pageFeed(0, { limit: 10 }))).toEqual([60]);
+  });
 });
