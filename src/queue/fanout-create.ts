@@ -8,7 +8,7 @@ import { type Db, envDb } from "../db/client";
 import type { Bindings } from "../env";
 import { deliverStatusCreated } from "../federation/outbound/statuses";
 import { recordDirectStatus } from "../services/conversations";
-import { addToManyFeeds, type FeedEntry, HOME_FEED } from "../services/feeds";
+import { accountHub, addToManyFeeds, type FeedEntry, HOME_FEED } from "../services/feeds";
 import {
   type FeedTarget,
   type FollowerRow,
@@ -54,7 +54,7 @@ export async function statusCreated(
   const rendered = message.rendered ?? (await timed(stats, "d1Ms", renderForStreams(env, status.id)));
   if (rendered && message.streamed !== true) await streamNewStatus(env, rendered, status);
   const followers = status.visibility === "direct" ? undefined : await readFollowers(env, status, 0, stats);
-  if (status.author_local === 1) await addToManyFeeds(env, entry, [{ id: status.account_id, feeds: [HOME_FEED] }]);
+  if (status.author_local === 1) await accountHub(env, status.account_id).addToFeeds(entry, [HOME_FEED]);
   if (status.author_local === 1) await deliverStatusCreated(env, status.id);
   if (status.mention_count > 0 && status.reblog_of_id === null) await fanOutToMentioned(env, db, status, entry);
   await fanOutToTagFollowers(env, db, status, entry, stats);

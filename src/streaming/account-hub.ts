@@ -1,10 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../env";
+import { runBounded } from "../services/feeds";
 import type { FeedTarget } from "../services/home-rules";
 import { AccountStreaming } from "./account-sockets";
 import { type FeedEntry, type FeedPageQuery, FeedStore, type RemoveAuthorOptions } from "./feed-store";
 
-/** Accounts streamed to at once after a batch of feed writes. */
+/** Accounts streamed to at once after a batch of feed writes (`send` never throws: best effort). */
 const STREAM_CONCURRENCY = 16;
 
 /**
@@ -51,7 +52,7 @@ export class AccountHub extends DurableObject<Bindings> {
       count += added.length;
       if (stream && added.length > 0 && this.streaming.online(t.id)) streamed.push({ id: t.id, feeds: added });
     }
-    await this.eachBounded(streamed, (s) =>
+    await runBounded(streamed, STREAM_CONCURRENCY, (s) =>
       this.streaming.send(s.id, [{ t: "status", statusId: entry.statusId, feeds: s.feeds }]),
     );
     return count;
@@ -80,7 +81,7 @@ export class AccountHub extends DurableObject<Bindings> {
       removed += n;
       if (n > 0 && this.streaming.online(id)) told.push(id);
     }
-    await this.eachBounded(told, (id) => this.streaming.send(id, [{ t: "delete", statusId }]));
+    await runBounded(told, STREAM_CONCURRENCY, (id) => this.streaming.send(id, [{ t: "delete", statusId }]));
     return removed;
   }
 
@@ -100,7 +101,9 @@ export class AccountHub extends DurableObject<Bindings> {
       const feeds = this.streaming.online(id) ? this.feeds.feedsHolding(id, statusId) : [];
       if (feeds.length > 0) told.push({ id, feeds });
     }
-    await this.eachBounded(told, (t) => this.streaming.send(t.id, [{ t: "status", statusId, feeds: t.feeds, edit: true }]));
+    await runBounded(told, STREAM_CONCURRENCY, (t) =>
+      this.streaming.send(t.id, [{ t: "status", statusId, feeds: t.feeds, edit: true }]),
+    );
   }
 
   /** From the account's socket shard: whether it holds sockets of this account. */
@@ -111,12 +114,5 @@ export class AccountHub extends DurableObject<Bindings> {
   override async fetch(): Promise<Response> {
     // Sockets are accepted by the socket shards (ChannelHub); feeds are reached by RPC only.
     return new Response("Not Implemented", { status: 501 });
-  }
-
-  /** `send` never throws (streaming is best effort), so this only bounds the calls in flight. */
-  private async eachBounded<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
-    for (let i = 0; i < items.length; i += STREAM_CONCURRENCY) {
-      await Promise.all(items.slice(i, i + STREAM_CONCURRENCY).map(fn));
-    }
   }
 }

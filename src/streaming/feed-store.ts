@@ -73,6 +73,9 @@ const SCHEMA = [
   END`,
 ];
 
+/** Rows of account ?1, one indexed range per feed it has. */
+const IN_ACCOUNT_FEEDS = "account_id = ?1 AND feed IN (SELECT feed FROM feeds WHERE account_id = ?1)";
+
 function num(v: SqlStorageValue | undefined): number {
   return typeof v === "number" ? v : Number(v);
 }
@@ -171,25 +174,12 @@ export class FeedStore {
 
   /** Drops a status and every boost of it from every feed of the account. */
   removeStatus(account: number, statusId: number): number {
-    const feeds = this.feedIds(account);
-    if (feeds.length === 0) return 0;
-    const list = JSON.stringify(feeds);
-    // `feed IN (...)` lets both deletes use an index (the primary key, feed_entries_reblog) per feed.
+    // `feed IN (its feeds)` lets both deletes use an index (the primary key, feed_entries_reblog) per feed.
     const a = this.sql
-      .exec(
-        "DELETE FROM feed_entries WHERE account_id = ? AND feed IN (SELECT value FROM json_each(?)) AND status_id = ? RETURNING 1",
-        account,
-        list,
-        statusId,
-      )
+      .exec(`DELETE FROM feed_entries WHERE ${IN_ACCOUNT_FEEDS} AND status_id = ?2 RETURNING 1`, account, statusId)
       .toArray().length;
     const b = this.sql
-      .exec(
-        "DELETE FROM feed_entries WHERE account_id = ? AND feed IN (SELECT value FROM json_each(?)) AND reblog_of_id = ? RETURNING 1",
-        account,
-        list,
-        statusId,
-      )
+      .exec(`DELETE FROM feed_entries WHERE ${IN_ACCOUNT_FEEDS} AND reblog_of_id = ?2 RETURNING 1`, account, statusId)
       .toArray().length;
     return a + b;
   }
@@ -207,22 +197,8 @@ export class FeedStore {
 
   /** The account's feeds (0 = home, list ids) holding `statusId`, for `status.update`. */
   feedsHolding(account: number, statusId: number): number[] {
-    const feeds = this.feedIds(account);
-    if (feeds.length === 0) return [];
     return this.sql
-      .exec(
-        "SELECT feed FROM feed_entries WHERE account_id = ? AND feed IN (SELECT value FROM json_each(?)) AND status_id = ?",
-        account,
-        JSON.stringify(feeds),
-        statusId,
-      )
-      .toArray()
-      .map((r) => num(r.feed));
-  }
-
-  private feedIds(account: number): number[] {
-    return this.sql
-      .exec("SELECT feed FROM feeds WHERE account_id = ?", account)
+      .exec(`SELECT feed FROM feed_entries WHERE ${IN_ACCOUNT_FEEDS} AND status_id = ?2`, account, statusId)
       .toArray()
       .map((r) => num(r.feed));
   }
