@@ -119,3 +119,30 @@ function summarize(profile: Profile, top: number, moduleOf?: (line: number) => s
     .slice(0, top)
     .map(([name, selfMs]) => ({ name, selfMs, share: selfMs / total }));
 }
+
+/**
+ * A full collection of the Worker's heap through the inspector (workerd takes no `--expose-gc`).
+ * workerd reads inspector messages only when the isolate next runs, so `wake` is called (a request
+ * to the Worker) until the answer comes. Returns how long that took.
+ */
+export async function collectWorkerGarbage(port: number, wake: () => Promise<void>): Promise<number> {
+  const socket = new WebSocket(await targetUrl(port));
+  await new Promise<void>((resolve, reject) => {
+    socket.once("open", () => resolve());
+    socket.once("error", reject);
+  });
+  const started = performance.now();
+  let answered = false;
+  socket.once("message", () => {
+    answered = true;
+  });
+  socket.send(JSON.stringify({ id: 1, method: "HeapProfiler.collectGarbage" }));
+  const deadline = Date.now() + 30_000;
+  while (!answered && Date.now() < deadline) {
+    await wake();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  socket.close();
+  if (!answered) throw new Error("the inspector did not answer HeapProfiler.collectGarbage within 30 s");
+  return performance.now() - started;
+}

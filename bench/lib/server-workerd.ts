@@ -27,7 +27,8 @@ export async function startWorkerdServer(
   const config = process.env.BENCH_WRANGLER_CONFIG ? path.resolve(process.env.BENCH_WRANGLER_CONFIG) : WRANGLER_CONFIG;
   const { workerOptions } = unstable_getMiniflareWorkerOptions(config);
   // BENCH_INSPECT=1: a DevTools inspector for CPU profiles (bench/lib/profile.ts); off by default.
-  const inspectorPort = process.env.BENCH_INSPECT ? await findFreePort() : undefined;
+  // BENCH_COLLECT=1 (the streaming benchmark) needs it too.
+  const inspectorPort = process.env.BENCH_INSPECT || process.env.BENCH_COLLECT ? await findFreePort() : undefined;
   const pipe = (stream: Readable) => stream.setEncoding("utf8").on("data", logs.feed);
   const mf = new Miniflare({
     ...workerOptions,
