@@ -31,6 +31,16 @@ async function targetUrl(port: number): Promise<string> {
   return url;
 }
 
+/** A DevTools connection to the Worker's isolate. */
+async function openInspector(port: number): Promise<WebSocket> {
+  const socket = new WebSocket(await targetUrl(port));
+  await new Promise<void>((resolve, reject) => {
+    socket.once("open", () => resolve());
+    socket.once("error", reject);
+  });
+  return socket;
+}
+
 /**
  * Runs `work` under the sampling profiler and returns the top `top` entries by self time: functions,
  * or with `moduleOf` (bundle line → source module) the modules they come from.
@@ -41,11 +51,7 @@ export async function profileDuring(
   top = 25,
   moduleOf?: (line: number) => string,
 ): Promise<Hotspot[]> {
-  const socket = new WebSocket(await targetUrl(port));
-  await new Promise<void>((resolve, reject) => {
-    socket.once("open", () => resolve());
-    socket.once("error", reject);
-  });
+  const socket = await openInspector(port);
   let nextId = 1;
   const pending = new Map<number, (result: unknown) => void>();
   socket.on("message", (data) => {
@@ -126,11 +132,7 @@ function summarize(profile: Profile, top: number, moduleOf?: (line: number) => s
  * to the Worker) until the answer comes. Returns how long that took.
  */
 export async function collectWorkerGarbage(port: number, wake: () => Promise<void>): Promise<number> {
-  const socket = new WebSocket(await targetUrl(port));
-  await new Promise<void>((resolve, reject) => {
-    socket.once("open", () => resolve());
-    socket.once("error", reject);
-  });
+  const socket = await openInspector(port);
   const started = performance.now();
   let answered = false;
   socket.once("message", () => {
