@@ -3,7 +3,7 @@
  * figures its log line reports.
  */
 
-/** Followers read per D1 query (keyset pages over follows_target). */
+/** Followers read per D1 query (keyset pages over follows_target_home). */
 export const FOLLOWER_PAGE = 250;
 /** Pages one message handles before it hands the rest to a follow-up `status.followers` message. */
 export const FOLLOWER_PAGES_PER_MESSAGE = 4;

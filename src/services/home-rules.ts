@@ -144,7 +144,7 @@ export function domainFilter(domain: string | null): SQL {
  * One page of followers (or, with `among`, those of these accounts that follow the author: the
  * accounts streaming) with, for local ones, whether the status is filtered for them, whether it
  * goes to their home, and which of their lists take it. The inner query reads at most FOLLOWER_PAGE
- * rows of follows_target, plus one that only tells whether another page exists; the per-follower
+ * rows of follows_target_home, plus one that only tells whether another page exists; the per-follower
  * checks are index probes, evaluated for local followers only.
  */
 export function followerPageQuery(s: StatusRow, after: number, now: number, among?: readonly number[]): SQL {

@@ -2,7 +2,7 @@
  * Who an activity goes to, as Mastodon's StatusReachFinder decides it:
  * - followers: remote followers' inboxes, the shared inbox standing in for every follower behind it
  *   (GoToSocial has none, so the personal inbox is the fallback). Read in keyset pages over
- *   follows_target, never more than FOLLOWER_INBOX_PAGE rows per query; a message that has read
+ *   follows_target_home, never more than FOLLOWER_INBOX_PAGE rows per query; a message that has read
  *   FOLLOWER_INBOX_PAGES pages hands the rest to a `delivery.followers` FANOUT follow-up;
  * - reached accounts: the mentioned (silent too), the replied-to author (public and unlisted only),
  *   the boosted author, and (bounded) those who favourited, boosted or replied, so edits and
