@@ -11,6 +11,7 @@ import {
   CliError,
   formatTable,
   listAccounts,
+  notifyStaffOfNewAccount,
   parseRole,
   precheck,
   setPassword,
@@ -162,8 +163,14 @@ async function run(argv: string[]): Promise<void> {
         const created = db.createAccount
           ? await db.createAccount(input).then(({ account }) => ({ id: account.id, username: account.username }))
           : await createAccountViaSql(db, input);
+        // The account exists now: a failure here must not hide its password.
+        const staffTold = await notifyStaffOfNewAccount(db, created.id).catch((err: unknown) => {
+          console.error(`Warning: staff were not notified of ${created.username}: ${(err as Error).message}`);
+          return 0;
+        });
         console.log("OK");
         console.log(`Created ${created.username} (account id ${created.id}, role ${role}) in ${db.description}`);
+        if (staffTold > 0) console.log(`${staffTold} staff member${staffTold === 1 ? "" : "s"} notified`);
         console.log(`New password: ${password}`);
       } finally {
         await db.close();

@@ -10,6 +10,7 @@ import { purgeTombstones } from "./federation/inbox-consumer/tombstones";
 import { refreshStaleActors } from "./federation/refresh-actors";
 import { deleteUnattachedMedia } from "./media/cleanup";
 import { expireRemoteMedia } from "./media/remote/cleanup";
+import { drainEventOutbox } from "./queue/event-outbox";
 import { streamAnnouncementChanges } from "./services/announcement-events";
 import { notifyEndedPolls } from "./services/statuses/polls";
 import { publishDueScheduledStatuses } from "./services/statuses/scheduled";
@@ -36,6 +37,8 @@ export async function runScheduled(now: number, env: Bindings): Promise<void> {
     // Cached remote media unused for REMOTE_MEDIA_RETENTION_DAYS (src/media/remote/cleanup.ts).
     ["remote media cache", () => expireRemoteMedia(createDb(env.DB), env.MEDIA, loadConfig(env).remoteMediaRetentionDays, now)],
     ["housekeeping", () => housekeeping(now, env)],
+    // Notifications the operator CLI wrote, to streams and push (src/queue/event-outbox.ts).
+    ["event outbox", () => drainEventOutbox(env)],
     // What the operator CLI changed in announcements, to `user` streams (src/services/announcement-events.ts).
     ["announcement events", () => streamAnnouncementChanges(env, now)],
     // Remote deletions remembered by the inbox (src/federation/inbox-consumer/tombstones.ts).

@@ -5,10 +5,11 @@ import {
   type AccountRole,
   loadAccountsModule,
   loadErrorsModule,
+  loadEventOutboxModule,
   loadIdsModule,
   loadPasswordModule,
 } from "./petrel-src";
-import type { SqlExecutor } from "./sql";
+import type { SqlExecutor, SqlStatement } from "./sql";
 
 export { CliError };
 
@@ -95,11 +96,57 @@ const STAFF_MAX = 100;
 const HOUR_MS = 3600_000;
 
 /**
+ * The statements that give every moderator, admin and owner (but the account itself) an
+ * `admin.sign_up` notification about `accountId`, as Mastodon's BootstrapTimelineService#notify_staff!
+ * does when a user becomes active. Its group key follows src/services/notification-group-key.ts: the
+ * recipient's newest `admin.sign_up` group of the last 12 hours, else this hour's. The CLI writes D1
+ * from outside the Worker, so each notification also gets an `event_outbox` row: the Worker's cron
+ * streams and pushes it within a minute (src/queue/event-outbox.ts).
+ */
+async function staffSignUpStatements(
+  db: SqlExecutor,
+  accountId: number,
+  now: number,
+): Promise<{ statements: SqlStatement[]; staff: number }> {
+  const [{ newId }, { outboxNotificationCreated }] = await Promise.all([loadIdsModule(), loadEventOutboxModule()]);
+  const staff = await db.all<{ id: number }>(
+    "SELECT u.account_id AS id FROM users u JOIN accounts a ON a.id = u.account_id " +
+      "WHERE u.role IN ('moderator', 'admin', 'owner') AND u.disabled = 0 AND a.suspended_at IS NULL AND u.account_id <> ? " +
+      "ORDER BY u.id LIMIT ?",
+    [accountId, STAFF_MAX],
+  );
+  const bucket = Math.floor(now / HOUR_MS);
+  const statements = staff.flatMap((s): SqlStatement[] => {
+    const id = newId(now);
+    return [
+      {
+        sql:
+          "INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, created_at, filtered, group_key) " +
+          "SELECT ?, ?, ?, 'admin.sign_up', ?, 0, coalesce((SELECT group_key FROM notifications WHERE account_id = ? " +
+          "AND group_key > 'admin.sign_up-' AND group_key < 'admin.sign_up-:' AND CAST(substr(group_key, 15) AS INTEGER) > ? " +
+          "ORDER BY group_key DESC LIMIT 1), ?)",
+        params: [id, s.id, accountId, now, s.id, bucket - 12, `admin.sign_up-${bucket}`],
+      },
+      outboxNotificationCreated(id, s.id, now),
+    ];
+  });
+  return { statements, staff: staff.length };
+}
+
+/**
+ * After `accounts create`: the new account is confirmed and approved, so staff hear of it as they
+ * would of an open sign-up (tootctl's confirmed accounts run the same BootstrapTimelineService).
+ */
+export async function notifyStaffOfNewAccount(db: SqlExecutor, accountId: number): Promise<number> {
+  const { statements, staff } = await staffSignUpStatements(db, accountId, Date.now());
+  await db.batch(statements);
+  return staff;
+}
+
+/**
  * Approves a sign-up waiting for review (REGISTRATIONS_MODE=approval): the account can sign in and is
  * shown from now on, and every moderator, admin and owner gets an `admin.sign_up` notification, as
- * Mastodon sends when an approved user becomes active. Written straight to D1, so it is listed but
- * not streamed or pushed. Its group key follows src/services/notification-group-key.ts: the
- * recipient's newest `admin.sign_up` group of the last 12 hours, else this hour's.
+ * Mastodon sends when an approved user becomes active.
  */
 export async function approveAccount(
   db: SqlExecutor,
@@ -108,27 +155,13 @@ export async function approveAccount(
   const user = await findLocalUser(db, username);
   const [state] = await db.all<{ approved: number }>("SELECT approved FROM users WHERE id = ?", [user.user_id]);
   if (state?.approved === 1) return { username: user.username, alreadyApproved: true, staffTold: 0 };
-  const { newId } = await loadIdsModule();
-  const staff = await db.all<{ id: number }>(
-    "SELECT u.account_id AS id FROM users u JOIN accounts a ON a.id = u.account_id " +
-      "WHERE u.role IN ('moderator', 'admin', 'owner') AND u.disabled = 0 AND a.suspended_at IS NULL AND u.account_id <> ? " +
-      "ORDER BY u.id LIMIT ?",
-    [user.account_id, STAFF_MAX],
-  );
   const now = Date.now();
-  const bucket = Math.floor(now / HOUR_MS);
+  const { statements, staff } = await staffSignUpStatements(db, user.account_id, now);
   await db.batch([
     { sql: "UPDATE users SET approved = 1, updated_at = ? WHERE id = ?", params: [now, user.user_id] },
-    ...staff.map((s) => ({
-      sql:
-        "INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, created_at, filtered, group_key) " +
-        "SELECT ?, ?, ?, 'admin.sign_up', ?, 0, coalesce((SELECT group_key FROM notifications WHERE account_id = ? " +
-        "AND group_key > 'admin.sign_up-' AND group_key < 'admin.sign_up-:' AND CAST(substr(group_key, 15) AS INTEGER) > ? " +
-        "ORDER BY group_key DESC LIMIT 1), ?)",
-      params: [newId(now), s.id, user.account_id, now, s.id, bucket - 12, `admin.sign_up-${bucket}`],
-    })),
+    ...statements,
   ]);
-  return { username: user.username, alreadyApproved: false, staffTold: staff.length };
+  return { username: user.username, alreadyApproved: false, staffTold: staff };
 }
 
 export interface AccountListRow {

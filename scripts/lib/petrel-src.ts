@@ -69,6 +69,15 @@ export interface IdsModule {
   newId(at?: number): number;
 }
 
+export interface EventOutboxModule {
+  /** The statement recording `notification.created` for a notification the same batch writes. */
+  outboxNotificationCreated(
+    notificationId: number,
+    accountId: number,
+    now: number,
+  ): { sql: string; params: Array<string | number> };
+}
+
 export interface DbClientModule {
   /** `d1` is a D1Database binding (from getPlatformProxy). */
   createDb(d1: unknown): Db;
@@ -85,3 +94,4 @@ export const loadPasswordModule = () => load<PasswordModule>("crypto/password.ts
 export const loadErrorsModule = () => load<ErrorsModule>("errors.ts");
 export const loadIdsModule = () => load<IdsModule>("ids.ts");
 export const loadDbClientModule = () => load<DbClientModule>("db/client.ts");
+export const loadEventOutboxModule = () => load<EventOutboxModule>("queue/event-outbox.ts");

@@ -4,6 +4,7 @@
  */
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { LocalD1Executor } from "../../scripts/lib/local-d1";
 import { createAccountViaSql, WranglerD1Executor } from "../../scripts/lib/remote-d1";
 import { type DevServer, makeStateDir, startDevServer } from "./helpers/dev-server";
@@ -124,8 +125,14 @@ describe("petrel accounts (local state)", SLOW, () => {
         await db.close();
       }
     };
-    // As REGISTRATIONS_MODE=approval leaves a new sign-up.
+    expect(created.stdout).toContain("1 staff member notified");
+    const outboxed = async () =>
+      (await sql<{ n: number }>("SELECT count(*) AS n FROM event_outbox WHERE message LIKE '%notification.created%'"))[0]?.n;
+    expect(await outboxed()).toBe(1);
+    // As REGISTRATIONS_MODE=approval leaves a new sign-up: not approved, and nobody told yet.
     await sql("UPDATE users SET approved = 0 WHERE account_id = (SELECT id FROM accounts WHERE acct_key = 'dave')");
+    await sql("DELETE FROM notifications WHERE from_account_id = (SELECT id FROM accounts WHERE acct_key = 'dave')");
+    await sql("DELETE FROM event_outbox");
     const approved = await runPetrel(stateDir, ["accounts", "approve", "dave"]);
     expect(approved.stderr).not.toMatch(/Error/);
     expect(approved.code, approved.stderr).toBe(0);
@@ -137,6 +144,8 @@ describe("petrel accounts (local state)", SLOW, () => {
       );
     const rows = await told();
     expect(rows).toHaveLength(1);
+    // For the running instance's cron to stream and push (see "then served by npm run dev").
+    expect(await outboxed()).toBe(1);
     expect(rows[0]).toMatchObject({ recipient: "alice", group_key: expect.stringMatching(/^admin\.sign_up-\d+$/) });
     expect((await runPetrel(stateDir, ["accounts", "list"])).stdout).toMatch(/dave\s+dave@example\.com\s+user\s+yes/);
 
@@ -144,6 +153,7 @@ describe("petrel accounts (local state)", SLOW, () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain("dave was already approved");
     expect(await told()).toHaveLength(1);
+    expect(await outboxed()).toBe(1);
     const missing = await runPetrel(stateDir, ["accounts", "approve", "nobody"]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('No local account named "nobody"');
@@ -222,6 +232,39 @@ describe("petrel accounts (local state)", SLOW, () => {
         expect(list.stdout).toMatch(/carol\s+o'carol@example\.com\s+moderator/);
         expect(list.stdout).toContain("4 accounts");
       });
+    });
+
+    it("streams the admin.sign_up of an account the CLI creates while it runs, once the cron runs", async () => {
+      if (!server) throw new Error("server not started");
+      const grant = await passwordGrant(server.baseUrl, "alice@example.com", alicePassword);
+      const { access_token: token } = (await grant.json()) as { access_token: string };
+      const url = `${server.baseUrl.replace(/^http/, "ws")}/api/v1/streaming?stream=user:notification`;
+      const socket = new WebSocket(url, token);
+      const frames: Array<{ event: string; payload: string }> = [];
+      socket.on("message", (data) => frames.push(JSON.parse(String(data)) as { event: string; payload: string }));
+      await new Promise<void>((resolve, reject) => {
+        socket.once("open", () => resolve());
+        socket.once("error", reject);
+      });
+      try {
+        const erin = await runPetrel(stateDir, ["accounts", "create", "erin", "--email", "erin@example.com"]);
+        expect(erin.code, erin.stderr).toBe(0);
+        expect(erin.stdout).toContain("2 staff members notified"); // alice (admin) and carol (moderator)
+        const signUpOf = (username: string) =>
+          frames.find((f) => {
+            if (f.event !== "notification") return false;
+            const n = JSON.parse(f.payload) as { type: string; account: { username: string } };
+            return n.type === "admin.sign_up" && n.account.username === username;
+          });
+        // The instance's own ticker calls the cron every minute; this one does not wait for it.
+        const cron = await fetch(`${server.baseUrl}/__scheduled?cron=${encodeURIComponent("* * * * *")}`);
+        expect(cron.status).toBe(200);
+        const started = Date.now();
+        while (!signUpOf("erin") && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 100));
+        expect(signUpOf("erin"), JSON.stringify(frames)).toBeDefined();
+      } finally {
+        socket.close();
+      }
     });
   });
 });
