@@ -8,6 +8,7 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { errorPage } from "./error-page";
 import { settingsRoutes } from "./settings";
+import { exportSettingsRoutes } from "./settings-export";
 import { languageSettingsRoutes } from "./settings-languages";
 import { twoFactorSettingsRoutes } from "./settings-two-factor";
 import { signInRoutes } from "./sign-in";
@@ -22,6 +23,7 @@ webRoutes.route("/", signUpRoutes);
 webRoutes.route("/", settingsRoutes);
 webRoutes.route("/", twoFactorSettingsRoutes);
 webRoutes.route("/", languageSettingsRoutes);
+webRoutes.route("/", exportSettingsRoutes);
 
 webRoutes.onError((err, c) => {
   if (err instanceof ApiError) return errorPage(c, err);

@@ -38,6 +38,9 @@ settingsRoutes.get("/settings", async (c) => {
         <li>
           <a href="/settings/languages">Languages on public timelines</a>
         </li>
+        <li>
+          <a href="/settings/export">Data export</a>
+        </li>
       </ul>
       <SignOutForm csrf={await csrfToken(c)} />
     </>,
