@@ -82,6 +82,8 @@ const NOTICES: Record<string, string> = {
   password_changed: "Your password has been changed. Other browsers have been signed out.",
   two_factor_disabled: "Two-factor authentication has been disabled.",
   languages_saved: "Your languages have been saved.",
+  alias_added: "Alias created. You can now start the move from the old account.",
+  alias_removed: "Alias removed.",
 };
 
 export function noticeFor(c: Context<AppEnv>): string | undefined {

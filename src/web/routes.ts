@@ -8,6 +8,7 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { errorPage } from "./error-page";
 import { settingsRoutes } from "./settings";
+import { aliasSettingsRoutes } from "./settings-aliases";
 import { exportSettingsRoutes } from "./settings-export";
 import { languageSettingsRoutes } from "./settings-languages";
 import { twoFactorSettingsRoutes } from "./settings-two-factor";
@@ -24,6 +25,7 @@ webRoutes.route("/", settingsRoutes);
 webRoutes.route("/", twoFactorSettingsRoutes);
 webRoutes.route("/", languageSettingsRoutes);
 webRoutes.route("/", exportSettingsRoutes);
+webRoutes.route("/", aliasSettingsRoutes);
 
 webRoutes.onError((err, c) => {
   if (err instanceof ApiError) return errorPage(c, err);

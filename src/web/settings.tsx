@@ -39,6 +39,9 @@ settingsRoutes.get("/settings", async (c) => {
           <a href="/settings/languages">Languages on public timelines</a>
         </li>
         <li>
+          <a href="/settings/aliases">Moving from a different account</a>
+        </li>
+        <li>
           <a href="/settings/export">Data export</a>
         </li>
       </ul>

@@ -1,0 +1,79 @@
+/**
+ * Account aliases (Mastodon's Settings → Account → Moving from a different account): the actor ids a
+ * local account lists in `alsoKnownAs`. An account moving here from another server names this one as
+ * its new home (Move); the servers of its followers follow the move only if this account's actor lists
+ * the old one, so the alias must exist before the move. Validations and wording as Mastodon's
+ * AccountAlias (`acct` resolved with WebFinger; not the account itself; not twice).
+ */
+import { eq } from "drizzle-orm";
+import type { Config } from "../config";
+import type { Db } from "../db/client";
+import { type Account, accounts } from "../db/schema";
+import { type Fetcher, remoteContext } from "../federation/fetch";
+import { accountUri } from "../federation/outbound/note";
+import { RESOLVE_DEADLINE_MS, resolveHandle, withDeadline } from "../federation/resolve-handle";
+
+/** A bound on the actor document's size; Mastodon sets none, and nobody moves in from ten servers. */
+export const MAX_ALIASES = 10;
+
+export type AliasResult = { ok: true; account: Account } | { ok: false; error: string };
+
+function handleParts(raw: string): { username: string; domain: string | undefined } | undefined {
+  const trimmed = raw.trim().replace(/^@/, "");
+  const [username, domain, extra] = trimmed.split("@");
+  if (!username || extra !== undefined || domain === "") return undefined;
+  return { username, domain: domain?.toLowerCase() };
+}
+
+async function findTarget(db: Db, config: Config, fetcher: Fetcher | undefined, raw: string): Promise<Account | null> {
+  const parts = handleParts(raw);
+  if (!parts) return null;
+  const { username, domain } = parts;
+  if (domain === undefined || domain === config.localDomain.toLowerCase() || domain === config.webDomain.toLowerCase()) {
+    const rows = await db.select().from(accounts).where(eq(accounts.acctKey, username.toLowerCase())).limit(1);
+    const found = rows[0];
+    return found && found.domain === null ? found : null;
+  }
+  return withDeadline(RESOLVE_DEADLINE_MS, resolveHandle(remoteContext(db, config, fetcher), username, domain));
+}
+
+/** Adds the actor of handle `acct` (`user@domain`, or a local username) to the account's aliases. */
+export async function addAlias(
+  db: Db,
+  config: Config,
+  account: Account,
+  acct: string,
+  options: { fetcher?: Fetcher; now?: number } = {},
+): Promise<AliasResult> {
+  if (acct.trim() === "") return { ok: false, error: "Handle of the old account can't be blank" };
+  if (account.alsoKnownAs.length >= MAX_ALIASES) {
+    return { ok: false, error: `You can have at most ${MAX_ALIASES} aliases; remove one first` };
+  }
+  const target = await findTarget(db, config, options.fetcher, acct);
+  if (!target) return { ok: false, error: "Handle of the old account could not be found" };
+  if (target.id === account.id) return { ok: false, error: "Handle of the old account can't be the current account" };
+  const uri = accountUri(config, target);
+  if (account.alsoKnownAs.includes(uri)) return { ok: false, error: "Handle of the old account has already been taken" };
+  return { ok: true, account: await store(db, account, [...account.alsoKnownAs, uri], options.now) };
+}
+
+/** Removes an alias by actor id; removing one that is not there changes nothing. */
+export async function removeAlias(db: Db, account: Account, uri: string, now?: number): Promise<Account> {
+  if (!account.alsoKnownAs.includes(uri)) return account;
+  return store(
+    db,
+    account,
+    account.alsoKnownAs.filter((u) => u !== uri),
+    now,
+  );
+}
+
+async function store(db: Db, account: Account, aliases: string[], now = Date.now()): Promise<Account> {
+  const [updated] = await db
+    .update(accounts)
+    .set({ alsoKnownAs: aliases, updatedAt: now })
+    .where(eq(accounts.id, account.id))
+    .returning();
+  if (!updated) throw new Error(`account ${account.id} vanished while its aliases changed`);
+  return updated;
+}
