@@ -97,7 +97,7 @@ export function accountAcct(account: Account): string {
 export function serializeAccount(
   config: Config,
   account: Account,
-  options: { role?: AccountRole; emojis?: MastodonCustomEmoji[] } = {},
+  options: { role?: AccountRole; emojis?: MastodonCustomEmoji[]; moved?: MastodonAccount } = {},
 ): MastodonAccount {
   const local = account.domain === null;
   const avatar = imageUrl(config, account.avatar, defaultAvatarUrl(config), { kind: "avatars", id: account.id });
@@ -139,6 +139,9 @@ export function serializeAccount(
       verified_at: f.verified_at,
     })),
     roles: role ? [{ id: role.id, name: role.name, color: role.color }] : [],
+    // Mastodon's `moved` (the account it moved to), present only on an account that moved and only
+    // where the caller loaded it: the account endpoints, not accounts nested in statuses.
+    ...(options.moved ? { moved: options.moved } : {}),
   };
 }
 

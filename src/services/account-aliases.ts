@@ -11,6 +11,7 @@ import type { Db } from "../db/client";
 import { type Account, accounts } from "../db/schema";
 import { type Fetcher, remoteContext } from "../federation/fetch";
 import { accountUri } from "../federation/outbound/note";
+import { resolveActor } from "../federation/remote-actors";
 import { RESOLVE_DEADLINE_MS, resolveHandle, withDeadline } from "../federation/resolve-handle";
 
 /** A bound on the actor document's size; Mastodon sets none, and nobody moves in from ten servers. */
@@ -25,7 +26,17 @@ function handleParts(raw: string): { username: string; domain: string | undefine
   return { username, domain: domain?.toLowerCase() };
 }
 
-async function findTarget(db: Db, config: Config, fetcher: Fetcher | undefined, raw: string): Promise<Account | null> {
+/**
+ * The account a handle names: a local username (bare, or with this server's domain), else a remote
+ * one through WebFinger (a stored actor while fresh; `fresh`: its actor document fetched again, so an
+ * alias added a moment ago on its server is seen). Null when it cannot be found.
+ */
+export async function findAccountByHandle(
+  db: Db,
+  config: Config,
+  raw: string,
+  options: { fetcher?: Fetcher | undefined; fresh?: boolean } = {},
+): Promise<Account | null> {
   const parts = handleParts(raw);
   if (!parts) return null;
   const { username, domain } = parts;
@@ -34,7 +45,16 @@ async function findTarget(db: Db, config: Config, fetcher: Fetcher | undefined, 
     const found = rows[0];
     return found && found.domain === null ? found : null;
   }
-  return withDeadline(RESOLVE_DEADLINE_MS, resolveHandle(remoteContext(db, config, fetcher), username, domain));
+  const remote = remoteContext(db, config, options.fetcher);
+  return withDeadline(
+    RESOLVE_DEADLINE_MS,
+    (async () => {
+      const found = await resolveHandle(remote, username, domain);
+      if (!found || !options.fresh || !found.uri) return found;
+      const again = await resolveActor(remote, found.uri, { refresh: true });
+      return again.ok ? again.account : null;
+    })(),
+  );
 }
 
 /** Adds the actor of handle `acct` (`user@domain`, or a local username) to the account's aliases. */
@@ -49,7 +69,7 @@ export async function addAlias(
   if (account.alsoKnownAs.length >= MAX_ALIASES) {
     return { ok: false, error: `You can have at most ${MAX_ALIASES} aliases; remove one first` };
   }
-  const target = await findTarget(db, config, options.fetcher, acct);
+  const target = await findAccountByHandle(db, config, acct, { fetcher: options.fetcher });
   if (!target) return { ok: false, error: "Handle of the old account could not be found" };
   if (target.id === account.id) return { ok: false, error: "Handle of the old account can't be the current account" };
   const uri = accountUri(config, target);

@@ -84,6 +84,8 @@ const NOTICES: Record<string, string> = {
   languages_saved: "Your languages have been saved.",
   alias_added: "Alias created. You can now start the move from the old account.",
   alias_removed: "Alias removed.",
+  moved: "Your followers are being moved to the new account.",
+  move_cancelled: "The redirect has been cancelled.",
 };
 
 export function noticeFor(c: Context<AppEnv>): string | undefined {

@@ -11,6 +11,7 @@ import { settingsRoutes } from "./settings";
 import { aliasSettingsRoutes } from "./settings-aliases";
 import { exportSettingsRoutes } from "./settings-export";
 import { languageSettingsRoutes } from "./settings-languages";
+import { migrationSettingsRoutes } from "./settings-migration";
 import { twoFactorSettingsRoutes } from "./settings-two-factor";
 import { signInRoutes } from "./sign-in";
 import { signUpRoutes } from "./sign-up";
@@ -26,6 +27,7 @@ webRoutes.route("/", twoFactorSettingsRoutes);
 webRoutes.route("/", languageSettingsRoutes);
 webRoutes.route("/", exportSettingsRoutes);
 webRoutes.route("/", aliasSettingsRoutes);
+webRoutes.route("/", migrationSettingsRoutes);
 
 webRoutes.onError((err, c) => {
   if (err instanceof ApiError) return errorPage(c, err);

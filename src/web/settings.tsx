@@ -42,6 +42,9 @@ settingsRoutes.get("/settings", async (c) => {
           <a href="/settings/aliases">Moving from a different account</a>
         </li>
         <li>
+          <a href="/settings/migration">Move to a different account</a>
+        </li>
+        <li>
           <a href="/settings/export">Data export</a>
         </li>
       </ul>

@@ -6,10 +6,10 @@
  * actor acts towards a remote one, so services may call them unconditionally (the inbox consumer
  * calls the same services for remote actors, which must not echo anything back).
  */
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { Db } from "../../db/client";
-import type { Account } from "../../db/schema";
+import { type Account, accounts } from "../../db/schema";
 import { actorUri } from "../../urls";
 import { ACTOR_CONTEXT, localActorDocument } from "../actor";
 import { ensureAccountKey } from "../keys";
@@ -195,7 +195,13 @@ export async function sendActorUpdate(input: OutboundInput, account: Account) {
   const ctx = asCtx(input);
   if (!isLocal(account)) return;
   const key = await ensureAccountKey(ctx.db, ctx.config, account);
-  const doc = { ...localActorDocument(ctx.config, account, key), "@context": ACTOR_CONTEXT };
+  // Always with `movedTo` when the account moved: Mastodon reads an Update without it as a cancelled move.
+  const [target] =
+    account.movedToAccountId === null
+      ? []
+      : await ctx.db.select().from(accounts).where(eq(accounts.id, account.movedToAccountId)).limit(1);
+  const movedTo = target ? accountUri(ctx.config, target) : null;
+  const doc = { ...localActorDocument(ctx.config, account, key, { movedTo }), "@context": ACTOR_CONTEXT };
   await deliverToFollowers(ctx, account.id, updateActorActivity(doc, account.updatedAt), 0);
 }
 

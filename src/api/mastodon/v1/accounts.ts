@@ -8,8 +8,7 @@ import { type Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Config } from "../../../config";
 import type { Db } from "../../../db/client";
-import { serializeAccount, serializeCredentialAccount } from "../../../entities/account";
-import type { MastodonCustomEmoji } from "../../../entities/instance";
+import { type MastodonAccount, serializeAccount, serializeCredentialAccount } from "../../../entities/account";
 import type { AppEnv } from "../../../env";
 import { ApiError } from "../../../errors";
 import { sendActorUpdate } from "../../../federation/outbound/actions";
@@ -54,9 +53,28 @@ const readAccountsIfToken = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-/** `emojis`: custom emoji of the name and bio (src/services/custom-emoji-hydrate.ts; no query without `:code:`). */
-function accountJson(config: Config, found: VisibleAccount, emojis?: Map<number, MastodonCustomEmoji[]>) {
-  return serializeAccount(config, found.account, { role: found.role, emojis: emojis?.get(found.account.id) });
+/**
+ * The account endpoints' rendering: custom emoji of the name and bio (src/services/custom-emoji-hydrate.ts;
+ * no query without `:code:`) and, for an account that moved, `moved` (the new account, when visible):
+ * one query for the lot, whatever their number.
+ */
+async function accountsJson(db: Db, config: Config, found: readonly VisibleAccount[]): Promise<MastodonAccount[]> {
+  const movedIds = found.flatMap((f) => (f.account.movedToAccountId === null ? [] : [f.account.movedToAccountId]));
+  const targets = await findVisibleAccounts(db, movedIds);
+  const emojis = await accountEmojis(db, config, [
+    ...found.map((f) => f.account),
+    ...[...targets.values()].map((t) => t.account),
+  ]);
+  const render = (f: VisibleAccount, moved?: MastodonAccount) =>
+    serializeAccount(config, f.account, { role: f.role, emojis: emojis.get(f.account.id), moved });
+  return found.map((f) => {
+    const target = f.account.movedToAccountId === null ? undefined : targets.get(f.account.movedToAccountId);
+    return render(f, target ? render(target) : undefined);
+  });
+}
+
+async function accountJson(db: Db, config: Config, found: VisibleAccount): Promise<MastodonAccount> {
+  return (await accountsJson(db, config, [found]))[0] as MastodonAccount;
 }
 
 // --- Registration ----------------------------------------------------------------------------------
@@ -146,7 +164,7 @@ accountsRoutes.get("/api/v1/accounts/lookup", tokenOptional, readAccountsIfToken
     if (fetched) found = (await findVisibleAccounts(db, [fetched.id])).get(fetched.id);
   }
   if (!found) throw new ApiError(404, "Record not found");
-  return c.json(accountJson(config, found, await accountEmojis(db, config, [found.account])));
+  return c.json(await accountJson(db, config, found));
 });
 
 accountsRoutes.get("/api/v1/accounts", tokenOptional, readAccountsIfToken, async (c) => {
@@ -157,17 +175,15 @@ accountsRoutes.get("/api/v1/accounts", tokenOptional, readAccountsIfToken, async
   }
   const ids = requested.map(parseId).filter((id): id is number => id !== undefined);
   const found = await findVisibleAccounts(c.get("db"), ids);
-  const config = c.get("config");
-  const emojis = await accountEmojis(
-    c.get("db"),
-    config,
-    [...found.values()].map((f) => f.account),
-  );
   // In the order asked for, skipping ids that are unknown or hidden.
-  return c.json(ids.flatMap((id) => (found.has(id) ? [accountJson(config, found.get(id) as VisibleAccount, emojis)] : [])));
+  const ordered = ids.flatMap((id) => {
+    const f = found.get(id);
+    return f ? [f] : [];
+  });
+  return c.json(await accountsJson(c.get("db"), c.get("config"), ordered));
 });
 
 accountsRoutes.get("/api/v1/accounts/:id{[0-9]+}", tokenOptional, readAccountsIfToken, async (c) => {
   const found = await requireVisibleAccountWithRole(c.get("db"), parseId(c.req.param("id")));
-  return c.json(accountJson(c.get("config"), found, await accountEmojis(c.get("db"), c.get("config"), [found.account])));
+  return c.json(await accountJson(c.get("db"), c.get("config"), found));
 });

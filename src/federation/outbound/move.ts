@@ -1,0 +1,22 @@
+/**
+ * Move of a local account (Mastodon's MoveDistributionWorker): to its followers' servers, which check
+ * that the target lists the account in `alsoKnownAs` and then move their users' follows. Sent after
+ * the actor's Update carrying `movedTo` (src/services/account-migration.ts).
+ */
+import type { Account } from "../../db/schema";
+import { actorUri } from "../../urls";
+import { AS_CONTEXT } from "./activities";
+import { accountUri } from "./note";
+import { deliverToFollowers, type OutboundBindings, outboundFromEnv } from "./statuses";
+
+/** `migrationId`: the account_migrations row, which names the activity as Mastodon's `#moves/<id>`. */
+export function moveActivity(origin: string, target: string, migrationId: number): Record<string, unknown> {
+  return { "@context": AS_CONTEXT, id: `${origin}#moves/${migrationId}`, type: "Move", actor: origin, object: origin, target };
+}
+
+export async function sendMove(env: OutboundBindings, account: Account, target: Account, migrationId: number): Promise<void> {
+  if (account.domain !== null) return;
+  const ctx = outboundFromEnv(env);
+  const origin = actorUri(ctx.config, account.username);
+  await deliverToFollowers(ctx, account.id, moveActivity(origin, accountUri(ctx.config, target), migrationId), 0);
+}
