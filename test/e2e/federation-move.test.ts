@@ -1,0 +1,88 @@
+/**
+ * Moving an account between two Petrel instances on loopback, through the settings pages a person
+ * uses and real HTTP between the servers: beta's `fresh` names alpha's `old` as an alias
+ * (WebFinger to alpha), `old` moves to `fresh@beta` (alpha fetches `fresh` afresh and sees the alias),
+ * alpha sends the actor's Update and a Move to beta, and beta's `fan`, who followed `old`, now
+ * follows `fresh` and no longer `old` (beta's Undo reaches alpha). Both servers show `moved`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Browser, findForm, loginFields } from "./helpers/browser";
+import { type DevServer, startDevServer } from "./helpers/dev-server";
+import { eventually, type Json, resolve, type Session, signIn } from "./helpers/fediverse";
+import { type CreatedUser, createAccount } from "./helpers/petrel-cli";
+
+let alpha: DevServer;
+let beta: DevServer;
+let old: CreatedUser;
+let fresh: CreatedUser;
+let fan: Session;
+
+beforeAll(async () => {
+  [alpha, beta] = await Promise.all([startDevServer(), startDevServer()]);
+  // One CLI at a time per state directory (SQLite is locked while another writes).
+  [old, fresh] = await Promise.all([createAccount(alpha.stateDir, "old"), createAccount(beta.stateDir, "fresh")]);
+  fan = await signIn(beta, "fan");
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.all([alpha?.stop(), beta?.stop()]);
+});
+
+/** Signs in through the sign-in page, as a person would. */
+async function webSignIn(server: DevServer, user: CreatedUser): Promise<Browser> {
+  const browser = new Browser(server.baseUrl);
+  const form = await browser.get("/auth/sign_in");
+  const signedIn = await browser.submit(
+    form,
+    "/auth/sign_in",
+    loginFields(findForm(form.html, "/auth/sign_in"), user.username, user.password),
+  );
+  expect(signedIn.status, signedIn.html.slice(0, 500)).toBe(302);
+  return browser;
+}
+
+describe("moving an account from one Petrel to another", { timeout: 180_000 }, () => {
+  let oldOnBeta: Json;
+
+  it("lets beta's fan follow alpha's old account", async () => {
+    oldOnBeta = await resolve(fan, `@old@${alpha.domain}`, "accounts");
+    await fan.post(`/api/v1/accounts/${oldOnBeta.id}/follow`);
+    await eventually("fan follows old@alpha", async () => {
+      const [rel] = await fan.get(`/api/v1/accounts/relationships?id[]=${oldOnBeta.id}`);
+      return rel.following === true;
+    });
+  });
+
+  it("moves old@alpha to fresh@beta through the settings pages, and the follow moves with it", async () => {
+    const onBeta = await webSignIn(beta, fresh);
+    const aliases = await onBeta.get("/settings/aliases");
+    const aliased = await onBeta.follow(await onBeta.submit(aliases, "/settings/aliases", { acct: `old@${alpha.domain}` }));
+    expect(aliased.html, aliased.html.slice(0, 1500)).toContain("Alias created.");
+    expect(aliased.html).toContain(`${alpha.baseUrl}/users/old`);
+
+    const onAlpha = await webSignIn(alpha, old);
+    const migration = await onAlpha.get("/settings/migration");
+    const moved = await onAlpha.follow(
+      await onAlpha.submit(migration, "/settings/migration", { acct: `fresh@${beta.domain}`, current_password: old.password }),
+    );
+    expect(moved.html, moved.html.slice(0, 1500)).toContain("Your followers are being moved to the new account.");
+
+    const freshOnBeta = await fan.get(`/api/v1/accounts/lookup?acct=fresh`);
+    await eventually("fan follows fresh instead of old", async () => {
+      const rels: Json[] = await fan.get(`/api/v1/accounts/relationships?id[]=${freshOnBeta.id}&id[]=${oldOnBeta.id}`);
+      const byId = new Map(rels.map((r) => [r.id, r]));
+      return byId.get(freshOnBeta.id)?.following === true && byId.get(oldOnBeta.id)?.following === false;
+    });
+    // Beta knows the move (from the Move, and the Update's movedTo).
+    const oldSeenOnBeta = await fan.get(`/api/v1/accounts/${oldOnBeta.id}`);
+    expect(oldSeenOnBeta.moved?.acct).toBe("fresh");
+    // Alpha shows it too, and its follower list no longer holds fan once beta's Undo arrived.
+    const oldOnAlpha = await (await fetch(`${alpha.baseUrl}/api/v1/accounts/lookup?acct=old`)).json();
+    expect((oldOnAlpha as Json).moved?.acct).toBe(`fresh@${beta.domain}`);
+    await eventually("alpha drops fan from old's followers", async () => {
+      const res = await fetch(`${alpha.baseUrl}/api/v1/accounts/${(oldOnAlpha as Json).id}/followers`);
+      const list = (await res.json()) as Json[];
+      return list.every((a) => a.acct !== `fan@${beta.domain}`);
+    });
+  });
+});
