@@ -10,7 +10,9 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { sha256Hex } from "../crypto/tokens";
 import { webSessions } from "../db/schema";
 import type { AppEnv } from "../env";
-import { CSRF_FIELD } from "./csrf";
+import type { Params } from "../util/params";
+import { readParams } from "../util/request";
+import { CSRF_FIELD, verifyCsrf } from "./csrf";
 import { Layout, PAGE_HEADERS } from "./layout";
 import { signInUrl } from "./return-to";
 import { currentSession, SESSION_COOKIE, startSession, type WebSessionContext } from "./session";
@@ -101,6 +103,17 @@ export async function requireSession(c: Context<AppEnv>): Promise<WebSessionCont
   // After a POST the form's data is gone; coming back to the settings overview is the useful place.
   const back = c.req.method === "GET" ? `${url.pathname}${url.search}` : "/settings";
   return redirect(c, signInUrl(back));
+}
+
+/**
+ * A settings form's POST: its params once the CSRF token checked out, and the signed-in session (or
+ * the redirect to sign-in, which the handler returns as it is).
+ */
+export async function settingsForm(c: Context<AppEnv>): Promise<{ params: Params; session: WebSessionContext } | Response> {
+  const params = await readParams(c);
+  await verifyCsrf(c, params);
+  const session = await requireSession(c);
+  return session instanceof Response ? session : { params, session };
 }
 
 /**

@@ -8,9 +8,8 @@ import type { Account } from "../db/schema";
 import type { AppEnv } from "../env";
 import { sendActorUpdate } from "../federation/outbound/actions";
 import { addAlias, removeAlias } from "../services/account-aliases";
-import { readParams } from "../util/request";
-import { csrfToken, verifyCsrf } from "./csrf";
-import { CsrfField, Messages, noticeFor, redirect, renderPage, requireSession } from "./pages";
+import { csrfToken } from "./csrf";
+import { CsrfField, Messages, noticeFor, redirect, renderPage, requireSession, settingsForm } from "./pages";
 
 export const aliasSettingsRoutes = new Hono<AppEnv>();
 
@@ -21,10 +20,9 @@ aliasSettingsRoutes.get("/settings/aliases", async (c) => {
 });
 
 aliasSettingsRoutes.post("/settings/aliases", async (c) => {
-  const params = await readParams(c);
-  await verifyCsrf(c, params);
-  const session = await requireSession(c);
-  if (session instanceof Response) return session;
+  const form = await settingsForm(c);
+  if (form instanceof Response) return form;
+  const { params, session } = form;
   const acct = params.string("acct") ?? "";
   const result = await addAlias(c.get("db"), c.get("config"), session.account, acct);
   if (!result.ok) return renderAliases(c, session.account, { error: result.error, acct, status: 422 });
@@ -33,10 +31,9 @@ aliasSettingsRoutes.post("/settings/aliases", async (c) => {
 });
 
 aliasSettingsRoutes.post("/settings/aliases/remove", async (c) => {
-  const params = await readParams(c);
-  await verifyCsrf(c, params);
-  const session = await requireSession(c);
-  if (session instanceof Response) return session;
+  const form = await settingsForm(c);
+  if (form instanceof Response) return form;
+  const { params, session } = form;
   const updated = await removeAlias(c.get("db"), session.account, params.string("uri") ?? "");
   if (updated !== session.account) await announce(c, updated);
   return redirect(c, "/settings/aliases?notice=alias_removed");

@@ -7,9 +7,8 @@ import { Hono } from "hono";
 import { SUPPORTED_LANGUAGES } from "../data/languages";
 import type { AppEnv } from "../env";
 import { chosenLanguages, setChosenLanguages } from "../services/chosen-languages";
-import { readParams } from "../util/request";
-import { csrfToken, verifyCsrf } from "./csrf";
-import { CsrfField, Messages, noticeFor, redirect, renderPage, requireSession } from "./pages";
+import { csrfToken } from "./csrf";
+import { CsrfField, Messages, noticeFor, redirect, renderPage, requireSession, settingsForm } from "./pages";
 
 export const languageSettingsRoutes = new Hono<AppEnv>();
 
@@ -48,10 +47,9 @@ languageSettingsRoutes.get("/settings/languages", async (c) => {
 });
 
 languageSettingsRoutes.post("/settings/languages", async (c) => {
-  const params = await readParams(c);
-  await verifyCsrf(c, params);
-  const session = await requireSession(c);
-  if (session instanceof Response) return session;
+  const form = await settingsForm(c);
+  if (form instanceof Response) return form;
+  const { params, session } = form;
   await setChosenLanguages(c.get("db"), session.user.id, params.strings("chosen_languages"));
   return redirect(c, "/settings/languages?notice=languages_saved");
 });

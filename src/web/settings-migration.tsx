@@ -13,9 +13,8 @@ import { cancelMove, moveAccount, moveCooldownUntil } from "../services/account-
 import { findAccountById } from "../services/accounts";
 import { passwordCheckLimit } from "../services/passwords";
 import { hitRateLimits } from "../util/rate-limit";
-import { readParams } from "../util/request";
-import { csrfToken, verifyCsrf } from "./csrf";
-import { CsrfField, Messages, noticeFor, redirect, renderPage, requireSession } from "./pages";
+import { csrfToken } from "./csrf";
+import { CsrfField, Messages, noticeFor, redirect, renderPage, requireSession, settingsForm } from "./pages";
 
 export const migrationSettingsRoutes = new Hono<AppEnv>();
 
@@ -26,10 +25,9 @@ migrationSettingsRoutes.get("/settings/migration", async (c) => {
 });
 
 migrationSettingsRoutes.post("/settings/migration", async (c) => {
-  const params = await readParams(c);
-  await verifyCsrf(c, params);
-  const session = await requireSession(c);
-  if (session instanceof Response) return session;
+  const form = await settingsForm(c);
+  if (form instanceof Response) return form;
+  const { params, session } = form;
   const db = c.get("db");
   await hitRateLimits(db, [passwordCheckLimit(session.user.id)]);
   const acct = params.string("acct") ?? "";
@@ -53,10 +51,9 @@ migrationSettingsRoutes.post("/settings/migration", async (c) => {
 });
 
 migrationSettingsRoutes.post("/settings/migration/cancel", async (c) => {
-  const params = await readParams(c);
-  await verifyCsrf(c, params);
-  const session = await requireSession(c);
-  if (session instanceof Response) return session;
+  const form = await settingsForm(c);
+  if (form instanceof Response) return form;
+  const { session } = form;
   const updated = await cancelMove(c.get("db"), session.account);
   if (updated !== session.account) await sendActorUpdate(c.env, updated);
   return redirect(c, "/settings/migration?notice=move_cancelled");

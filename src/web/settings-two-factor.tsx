@@ -17,9 +17,8 @@ import {
   twoFactorState,
 } from "../services/two-factor";
 import { hitRateLimits } from "../util/rate-limit";
-import { readParams } from "../util/request";
-import { csrfToken, verifyCsrf } from "./csrf";
-import { CsrfField, Messages, noticeFor, redirect, renderPage, requireSession } from "./pages";
+import { csrfToken } from "./csrf";
+import { CsrfField, Messages, noticeFor, redirect, renderPage, requireSession, settingsForm } from "./pages";
 import { endAllSessions, startSession, type WebSessionContext } from "./session";
 import { INVALID_CODE } from "./two-factor";
 
@@ -42,10 +41,9 @@ twoFactorSettingsRoutes.post("/settings/two_factor/setup", async (c) => {
 });
 
 twoFactorSettingsRoutes.post("/settings/two_factor/confirm", async (c) => {
-  const params = await readParams(c);
-  await verifyCsrf(c, params);
-  const session = await requireSession(c);
-  if (session instanceof Response) return session;
+  const form = await settingsForm(c);
+  if (form instanceof Response) return form;
+  const { params, session } = form;
   const config = c.get("config");
   const codes = await confirmTwoFactor(c.get("db"), config, session.user, params.string("code") ?? "");
   if (!codes) {
@@ -78,10 +76,9 @@ twoFactorSettingsRoutes.post("/settings/two_factor/recovery_codes", async (c) =>
  * page with the error (422). Returns the session when all hold.
  */
 async function passwordGuard(c: Context<AppEnv>): Promise<WebSessionContext | Response> {
-  const params = await readParams(c);
-  await verifyCsrf(c, params);
-  const session = await requireSession(c);
-  if (session instanceof Response) return session;
+  const form = await settingsForm(c);
+  if (form instanceof Response) return form;
+  const { params, session } = form;
   const db = c.get("db");
   await hitRateLimits(db, [passwordCheckLimit(session.user.id)]);
   if (!(await checkPassword(db, session.user, params.string("current_password") ?? ""))) {

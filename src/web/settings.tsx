@@ -4,9 +4,8 @@ import type { AppEnv } from "../env";
 import { changePassword, passwordCheckLimit } from "../services/passwords";
 import { twoFactorState } from "../services/two-factor";
 import { hitRateLimits } from "../util/rate-limit";
-import { readParams } from "../util/request";
-import { csrfToken, verifyCsrf } from "./csrf";
-import { CsrfField, Messages, noticeFor, redirect, renderPage, requireSession, SignOutForm } from "./pages";
+import { csrfToken } from "./csrf";
+import { CsrfField, Messages, noticeFor, redirect, renderPage, requireSession, SignOutForm, settingsForm } from "./pages";
 import { endAllSessions, startSession } from "./session";
 
 export const settingsRoutes = new Hono<AppEnv>();
@@ -60,10 +59,9 @@ settingsRoutes.get("/settings/password", async (c) => {
 });
 
 settingsRoutes.post("/settings/password", async (c) => {
-  const params = await readParams(c);
-  await verifyCsrf(c, params);
-  const session = await requireSession(c);
-  if (session instanceof Response) return session;
+  const form = await settingsForm(c);
+  if (form instanceof Response) return form;
+  const { params, session } = form;
   const db = c.get("db");
   await hitRateLimits(db, [passwordCheckLimit(session.user.id)]);
   const errors = await changePassword(db, session.user, {
