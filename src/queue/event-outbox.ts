@@ -14,9 +14,14 @@ import type { FanoutMessage } from "./messages";
 /** Rows enqueued per tick: one `sendBatch` (a queue takes at most 100 messages per call). */
 export const OUTBOX_SWEEP_LIMIT = 100;
 
-type OutboxMessage = Extract<FanoutMessage, { type: "notification.created" | "filters.changed" | "conversation.updated" }>;
+/** The domain events (src/events.ts) this outbox carries, each with the ids its message must hold. */
+const DOMAIN_EVENTS = {
+  "notification.created": ["notificationId", "accountId"],
+  "filters.changed": ["accountId"],
+  "conversation.updated": ["accountId", "conversationId"],
+} as const;
 
-const DOMAIN_EVENTS: ReadonlySet<string> = new Set(["notification.created", "filters.changed", "conversation.updated"]);
+type OutboxMessage = Extract<FanoutMessage, { type: keyof typeof DOMAIN_EVENTS }>;
 
 export interface OutboxStatement {
   sql: string;
@@ -48,13 +53,8 @@ export function parseOutboxMessage(raw: string): OutboxMessage | undefined {
   }
   if (typeof value !== "object" || value === null) return undefined;
   const m = value as Record<string, unknown>;
-  if (typeof m.type !== "string" || !DOMAIN_EVENTS.has(m.type) || m.v !== 1) return undefined;
-  const ids =
-    m.type === "notification.created"
-      ? ["notificationId", "accountId"]
-      : m.type === "filters.changed"
-        ? ["accountId"]
-        : ["accountId", "conversationId"];
+  if (typeof m.type !== "string" || !Object.hasOwn(DOMAIN_EVENTS, m.type) || m.v !== 1) return undefined;
+  const ids: readonly string[] = DOMAIN_EVENTS[m.type as keyof typeof DOMAIN_EVENTS];
   if (!ids.every((k) => Number.isSafeInteger(m[k]) && (m[k] as number) > 0)) return undefined;
   return m as unknown as OutboxMessage;
 }

@@ -13,23 +13,18 @@ import { type Fetcher, remoteContext } from "../federation/fetch";
 import { accountUri } from "../federation/outbound/note";
 import { resolveActor } from "../federation/remote-actors";
 import { RESOLVE_DEADLINE_MS, resolveHandle, withDeadline } from "../federation/resolve-handle";
+import { findVisibleAccountByAcct, parseAcct } from "./accounts";
 
 /** A bound on the actor document's size; Mastodon sets none, and nobody moves in from ten servers. */
 export const MAX_ALIASES = 10;
 
 export type AliasResult = { ok: true; account: Account } | { ok: false; error: string };
 
-function handleParts(raw: string): { username: string; domain: string | undefined } | undefined {
-  const trimmed = raw.trim().replace(/^@/, "");
-  const [username, domain, extra] = trimmed.split("@");
-  if (!username || extra !== undefined || domain === "") return undefined;
-  return { username, domain: domain?.toLowerCase() };
-}
-
 /**
- * The account a handle names: a local username (bare, or with this server's domain), else a remote
- * one through WebFinger (a stored actor while fresh; `fresh`: its actor document fetched again, so an
- * alias added a moment ago on its server is seen). Null when it cannot be found.
+ * The account a handle names: a local one (bare username, or with this server's domain) that is
+ * visible, else a remote one through WebFinger (a stored actor while fresh; `fresh`: its actor
+ * document fetched again, so an alias added a moment ago on its server is seen). Null when it cannot
+ * be found.
  */
 export async function findAccountByHandle(
   db: Db,
@@ -37,15 +32,11 @@ export async function findAccountByHandle(
   raw: string,
   options: { fetcher?: Fetcher | undefined; fresh?: boolean } = {},
 ): Promise<Account | null> {
-  const parts = handleParts(raw);
-  if (!parts) return null;
-  const { username, domain } = parts;
-  if (domain === undefined || domain === config.localDomain.toLowerCase() || domain === config.webDomain.toLowerCase()) {
-    const rows = await db.select().from(accounts).where(eq(accounts.acctKey, username.toLowerCase())).limit(1);
-    const found = rows[0];
-    return found && found.domain === null ? found : null;
-  }
+  const parsed = parseAcct(config, raw);
+  if (!parsed) return null;
+  if (parsed.domain === null) return (await findVisibleAccountByAcct(db, config, raw))?.account ?? null;
   const remote = remoteContext(db, config, options.fetcher);
+  const { username, domain } = parsed;
   return withDeadline(
     RESOLVE_DEADLINE_MS,
     (async () => {

@@ -52,8 +52,8 @@ exportSettingsRoutes.get("/settings/exports/:file", async (c) => {
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      if (!first.done) controller.enqueue(encoder.encode(first.value));
       if (first.done) controller.close();
+      else controller.enqueue(encoder.encode(first.value));
     },
     async pull(controller) {
       try {

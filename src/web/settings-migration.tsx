@@ -7,8 +7,7 @@ import { type Context, Hono } from "hono";
 import type { Account } from "../db/schema";
 import type { AppEnv } from "../env";
 import { sendActorUpdate } from "../federation/outbound/actions";
-import { sendMove } from "../federation/outbound/move";
-import { enqueueFanout } from "../queue/messages";
+import { federateMove } from "../federation/outbound/move";
 import { cancelMove, moveAccount, moveCooldownUntil } from "../services/account-migration";
 import { findAccountById } from "../services/accounts";
 import { passwordCheckLimit } from "../services/passwords";
@@ -36,17 +35,7 @@ migrationSettingsRoutes.post("/settings/migration", async (c) => {
     currentPassword: params.string("current_password") ?? "",
   });
   if (!result.ok) return renderMigration(c, session.account, { errors: result.errors, acct, status: 422 });
-  // The Update first, so that servers handling the Move already see `movedTo`.
-  await sendActorUpdate(c.env, result.account);
-  await sendMove(c.env, result.account, result.target, result.migrationId);
-  await enqueueFanout(c.env.FANOUT, {
-    type: "account.moved",
-    v: 1,
-    originId: result.account.id,
-    targetId: result.target.id,
-    phase: "follows",
-    after: 0,
-  });
+  await federateMove(c.env, result.account, result.target, result.migrationId);
   return redirect(c, "/settings/migration?notice=moved");
 });
 

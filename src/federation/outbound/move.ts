@@ -4,19 +4,39 @@
  * the actor's Update carrying `movedTo` (src/services/account-migration.ts).
  */
 import type { Account } from "../../db/schema";
+import { enqueueFanout } from "../../queue/messages";
 import { actorUri } from "../../urls";
+import { sendActorUpdate } from "./actions";
 import { AS_CONTEXT } from "./activities";
 import { accountUri } from "./note";
 import { deliverToFollowers, type OutboundBindings, outboundFromEnv } from "./statuses";
 
 /** `migrationId`: the account_migrations row, which names the activity as Mastodon's `#moves/<id>`. */
-export function moveActivity(origin: string, target: string, migrationId: number): Record<string, unknown> {
+function moveActivity(origin: string, target: string, migrationId: number): Record<string, unknown> {
   return { "@context": AS_CONTEXT, id: `${origin}#moves/${migrationId}`, type: "Move", actor: origin, object: origin, target };
 }
 
-export async function sendMove(env: OutboundBindings, account: Account, target: Account, migrationId: number): Promise<void> {
+async function sendMove(env: OutboundBindings, account: Account, target: Account, migrationId: number): Promise<void> {
   if (account.domain !== null) return;
   const ctx = outboundFromEnv(env);
   const origin = actorUri(ctx.config, account.username);
   await deliverToFollowers(ctx, account.id, moveActivity(origin, accountUri(ctx.config, target), migrationId), 0);
+}
+
+/**
+ * Everything that follows a recorded move, in order: the actor's Update (so that servers handling the
+ * Move already see `movedTo`), the Move to followers' servers, and the local followers' move through
+ * FANOUT `account.moved` (src/federation/inbox-consumer/move.ts).
+ */
+export async function federateMove(env: OutboundBindings, account: Account, target: Account, migrationId: number): Promise<void> {
+  await sendActorUpdate(env, account);
+  await sendMove(env, account, target, migrationId);
+  await enqueueFanout(env.FANOUT, {
+    type: "account.moved",
+    v: 1,
+    originId: account.id,
+    targetId: target.id,
+    phase: "follows",
+    after: 0,
+  });
 }
