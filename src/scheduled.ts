@@ -12,6 +12,7 @@ import { deleteUnattachedMedia } from "./media/cleanup";
 import { expireRemoteMedia } from "./media/remote/cleanup";
 import { drainEventOutbox } from "./queue/event-outbox";
 import { streamAnnouncementChanges } from "./services/announcement-events";
+import { vacuumImports } from "./services/imports/imports";
 import { notifyEndedPolls } from "./services/statuses/polls";
 import { publishDueScheduledStatuses } from "./services/statuses/scheduled";
 import { refreshTrends } from "./services/trends/compute";
@@ -37,6 +38,8 @@ export async function runScheduled(now: number, env: Bindings): Promise<void> {
     // Cached remote media unused for REMOTE_MEDIA_RETENTION_DAYS (src/media/remote/cleanup.ts).
     ["remote media cache", () => expireRemoteMedia(createDb(env.DB), env.MEDIA, loadConfig(env).remoteMediaRetentionDays, now)],
     ["housekeeping", () => housekeeping(now, env)],
+    // Unconfirmed imports after an hour, finished ones after a week (src/services/imports/imports.ts).
+    ["imports", () => vacuumImports(createDb(env.DB), now)],
     // Notifications the operator CLI wrote, to streams and push (src/queue/event-outbox.ts).
     ["event outbox", () => drainEventOutbox(env)],
     // What the operator CLI changed in announcements, to `user` streams (src/services/announcement-events.ts).

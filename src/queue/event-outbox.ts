@@ -3,7 +3,8 @@
  * writes D1 from outside the Worker, above all the operator CLI's staff notifications, which cannot
  * reach the FANOUT queue. The writer adds a row in the same batch as its change; the cron
  * (`drainEventOutbox`, every minute) enqueues the rows in order and deletes them, so a notification
- * the CLI wrote is streamed and pushed like any other, within a minute.
+ * the CLI wrote is streamed and pushed like any other, within a minute. A move away uses it too: its
+ * sends (`account.move_out`) are committed with the move, and the request queues that row itself.
  *
  * A row is deleted only after its message was enqueued; a crash between the two sends it again on the
  * next tick (a socket may see it twice, a phone get a second push, as with a retried FANOUT message).
@@ -19,6 +20,8 @@ const DOMAIN_EVENTS = {
   "notification.created": ["notificationId", "accountId"],
   "filters.changed": ["accountId"],
   "conversation.updated": ["accountId", "conversationId"],
+  // Not raised by the CLI: a move's sends, written in the move's commit (src/services/account-migration.ts).
+  "account.move_out": ["accountId", "targetId", "migrationId"],
 } as const;
 
 type OutboxMessage = Extract<FanoutMessage, { type: keyof typeof DOMAIN_EVENTS }>;
@@ -65,11 +68,21 @@ export interface OutboxSweep {
   dropped: number;
 }
 
-/** The cron job: enqueues up to `limit` rows on FANOUT, oldest first, then deletes them. */
-export async function drainEventOutbox(env: Pick<Bindings, "DB" | "FANOUT">, limit = OUTBOX_SWEEP_LIMIT): Promise<OutboxSweep> {
-  const { results } = await env.DB.prepare("SELECT id, message FROM event_outbox ORDER BY id LIMIT ?")
-    .bind(limit)
-    .all<{ id: number; message: string }>();
+/**
+ * The cron job: enqueues up to `limit` rows on FANOUT, oldest first, then deletes them. `only`: just
+ * those rows (a request sending what it has just committed, rather than waiting for the cron).
+ */
+export async function drainEventOutbox(
+  env: Pick<Bindings, "DB" | "FANOUT">,
+  limit = OUTBOX_SWEEP_LIMIT,
+  only?: readonly number[],
+): Promise<OutboxSweep> {
+  const { results } = await (only
+    ? env.DB.prepare(
+        "SELECT id, message FROM event_outbox WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?",
+      ).bind(JSON.stringify(only), limit)
+    : env.DB.prepare("SELECT id, message FROM event_outbox ORDER BY id LIMIT ?").bind(limit)
+  ).all<{ id: number; message: string }>();
   if (results.length === 0) return { sent: 0, dropped: 0 };
   const messages: OutboxMessage[] = [];
   for (const row of results) {

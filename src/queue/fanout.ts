@@ -19,9 +19,11 @@
 import { envDb } from "../db/client";
 import type { Bindings } from "../env";
 import { migrateMove } from "../federation/inbox-consumer/move";
+import { moveOut } from "../federation/outbound/move";
 import { deliverStatusUpdated, deliverToFollowers, outboundFromEnv } from "../federation/outbound/statuses";
 import { accountHub } from "../services/feeds";
 import { loadStatus } from "../services/home-rules";
+import { processImport } from "../services/imports/process";
 import { publishEdit } from "../streaming/publish";
 import { conversationUpdated, filtersChanged, notificationCreated } from "./events";
 import { deletedCard, requestCard, statusCard } from "./fanout-card";
@@ -52,6 +54,11 @@ export async function handleFanout(env: Bindings, message: FanoutMessage, stats 
       return deliverToFollowers(outboundFromEnv(env), message.actorId, message.activity, message.afterAccountId);
     case "account.moved":
       return migrateMove(env, message);
+    case "import.rows":
+      return processImport(env, message);
+    case "account.move_out":
+      await moveOut(env, message);
+      return "done";
     case "status.deleted":
       await deletedCard(env, message.statusId);
       return statusDeleted(env, message.statusId, message.accountId, message.reblogOfId, stats);
@@ -94,6 +101,12 @@ export function isFanoutMessage(body: unknown): body is FanoutMessage {
       (m.phase === "follows" || m.phase === "blocks" || m.phase === "mutes")
     );
   }
+  if (m.type === "account.move_out") {
+    return typeof m.accountId === "number" && typeof m.targetId === "number" && typeof m.migrationId === "number";
+  }
+  if (m.type === "import.rows") {
+    return typeof m.importId === "number" && typeof m.after === "number" && (m.phase === "overwrite" || m.phase === "rows");
+  }
   if (m.type === "delivery.followers") {
     return (
       typeof m.actorId === "number" &&
@@ -131,6 +144,10 @@ function subjectOf(m: FanoutMessage): string {
       return `followers of ${m.actorId} after ${m.afterAccountId}`;
     case "account.moved":
       return `move of ${m.originId} to ${m.targetId}, ${m.phase} after ${m.after}`;
+    case "import.rows":
+      return `import ${m.importId}, ${m.phase} after ${m.after}`;
+    case "account.move_out":
+      return `move of ${m.accountId} to ${m.targetId}`;
     default:
       return `status ${m.statusId}`;
   }

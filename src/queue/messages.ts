@@ -44,7 +44,19 @@ export type FanoutMessage =
    * `originId` follow `targetId` instead ("follows", `after` = follower account id), then local blocks
    * and mutes of the origin carry over ("blocks"/"mutes", `after` = block/mute row id).
    */
-  | { type: "account.moved"; v: 1; originId: number; targetId: number; phase: "follows" | "blocks" | "mutes"; after: number };
+  | { type: "account.moved"; v: 1; originId: number; targetId: number; phase: "follows" | "blocks" | "mutes"; after: number }
+  /**
+   * One page of a confirmed data import (src/services/imports/process.ts): "overwrite" pages through the
+   * account's current entries after `after` (removing those the file leaves out), then "rows" applies
+   * the file's rows after row id `after`.
+   */
+  | { type: "import.rows"; v: 1; importId: number; phase: "overwrite" | "rows"; after: number }
+  /**
+   * A local account moved away (src/federation/outbound/move.ts): the actor's Update, the Move to its
+   * followers' servers and its local followers' `account.moved` pages. Written to the event outbox in
+   * the move's own commit, so a send that fails is retried rather than lost.
+   */
+  | { type: "account.move_out"; v: 1; accountId: number; targetId: number; migrationId: number };
 
 /**
  * DELIVERY: one activity for up to DELIVERY_INBOXES_PER_MESSAGE inboxes. The consumer loads the

@@ -6,21 +6,28 @@
  * and its local followers follow the new account through the same FANOUT `account.moved` pages an
  * incoming Move uses (src/federation/inbox-consumer/move.ts). A second move waits 30 days, as
  * Mastodon's cooldown. `cancelMove` clears `moved_to` ("cancel redirect"); follows already moved stay.
+ * The sends that follow a move are an event outbox row of the move's own commit (FANOUT
+ * `account.move_out`): the route sends it at once, and the cron if that fails, so none is lost.
  */
 import { desc, eq } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { type Account, accounts, type User } from "../db/schema";
 import { accountMigrations } from "../db/schema-migrations";
+import { eventOutbox } from "../db/schema-outbox";
 import type { Fetcher } from "../federation/fetch";
 import { accountUri } from "../federation/outbound/note";
 import { newId } from "../ids";
+import type { FanoutMessage } from "../queue/messages";
 import { findAccountByHandle } from "./account-aliases";
 import { checkPassword } from "./passwords";
 
 export const MIGRATION_COOLDOWN_MS = 30 * 86_400_000;
 
-export type MoveResult = { ok: true; account: Account; target: Account; migrationId: number } | { ok: false; errors: string[] };
+/** `outboxId`: the event outbox row carrying the move's sends (`account.move_out`), committed with it. */
+export type MoveResult =
+  | { ok: true; account: Account; target: Account; migrationId: number; outboxId: number }
+  | { ok: false; errors: string[] };
 
 /** When the account may move again (undefined: now). */
 export async function moveCooldownUntil(db: Db, accountId: number, now = Date.now()): Promise<number | undefined> {
@@ -58,7 +65,8 @@ export async function moveAccount(
     return { ok: false, errors: ["Handle of the new account is not an alias of this account"] };
   }
   const migrationId = newId(now);
-  const [updated] = await db.batch([
+  const sends: FanoutMessage = { type: "account.move_out", v: 1, accountId: account.id, targetId: target.id, migrationId };
+  const [updated, , outbox] = await db.batch([
     db.update(accounts).set({ movedToAccountId: target.id, updatedAt: now }).where(eq(accounts.id, account.id)).returning(),
     db.insert(accountMigrations).values({
       id: migrationId,
@@ -67,10 +75,15 @@ export async function moveAccount(
       acct: input.acct.trim().replace(/^@/, ""),
       createdAt: now,
     }),
+    db
+      .insert(eventOutbox)
+      .values({ message: JSON.stringify(sends), createdAt: now })
+      .returning({ id: eventOutbox.id }),
   ]);
   const moved = updated[0];
-  if (!moved) throw new Error(`account ${account.id} vanished while moving`);
-  return { ok: true, account: moved, target, migrationId };
+  const outboxId = outbox[0]?.id;
+  if (!moved || outboxId === undefined) throw new Error(`account ${account.id} vanished while moving`);
+  return { ok: true, account: moved, target, migrationId, outboxId };
 }
 
 /** Clears `moved_to`; the cooldown stays (Mastodon's "cancel redirect"). Returns the account as stored. */

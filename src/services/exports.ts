@@ -46,7 +46,8 @@ function field(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-function line(fields: string[]): string {
+/** One CSV line, fields quoted as Ruby's CSV quotes them. */
+export function csvLine(fields: string[]): string {
   return `${fields.map(field).join(",")}\n`;
 }
 
@@ -173,8 +174,8 @@ export async function* exportCsv(
   let first = true;
   for (;;) {
     const { lines, next } = await PAGES[kind](ctx, cursor);
-    const text = lines.map(line).join("");
-    yield first && header ? line(header) + text : text;
+    const text = lines.map(csvLine).join("");
+    yield first && header ? csvLine(header) + text : text;
     first = false;
     if (next === undefined) return;
     cursor = next;

@@ -88,6 +88,8 @@ const NOTICES: Record<string, string> = {
   alias_removed: "Alias removed.",
   moved: "Your followers are being moved to the new account.",
   move_cancelled: "The redirect has been cancelled.",
+  import_started: "Your import has started. It runs in the background; this page shows its progress.",
+  import_cancelled: "The import has been cancelled.",
 };
 
 export function noticeFor(c: Context<AppEnv>): string | undefined {

@@ -10,6 +10,7 @@ import { errorPage } from "./error-page";
 import { settingsRoutes } from "./settings";
 import { aliasSettingsRoutes } from "./settings-aliases";
 import { exportSettingsRoutes } from "./settings-export";
+import { importSettingsRoutes } from "./settings-imports";
 import { languageSettingsRoutes } from "./settings-languages";
 import { migrationSettingsRoutes } from "./settings-migration";
 import { twoFactorSettingsRoutes } from "./settings-two-factor";
@@ -26,6 +27,7 @@ webRoutes.route("/", settingsRoutes);
 webRoutes.route("/", twoFactorSettingsRoutes);
 webRoutes.route("/", languageSettingsRoutes);
 webRoutes.route("/", exportSettingsRoutes);
+webRoutes.route("/", importSettingsRoutes);
 webRoutes.route("/", aliasSettingsRoutes);
 webRoutes.route("/", migrationSettingsRoutes);
 

@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { EXPORT_FILES, type ExportKind, exportCsv, isExportKind } from "../services/exports";
+import { csvDownload } from "./csv-download";
 import { renderPage, requireSession } from "./pages";
 
 export const exportSettingsRoutes = new Hono<AppEnv>();
@@ -47,30 +48,5 @@ exportSettingsRoutes.get("/settings/exports/:file", async (c) => {
   const session = await requireSession(c);
   if (session instanceof Response) return session;
   const chunks = exportCsv(c.get("db"), c.get("config"), session.account.id, kind);
-  // The first page before the 200: a failing read is an error page, not a truncated file.
-  const first = await chunks.next();
-  const encoder = new TextEncoder();
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (first.done) controller.close();
-      else controller.enqueue(encoder.encode(first.value));
-    },
-    async pull(controller) {
-      try {
-        const next = await chunks.next();
-        if (next.done) controller.close();
-        else controller.enqueue(encoder.encode(next.value));
-      } catch (err) {
-        console.error(`export: ${kind} of account ${session.account.id} cut short`, err);
-        controller.error(err);
-      }
-    },
-  });
-  return new Response(body, {
-    headers: {
-      "content-type": "text/csv; charset=utf-8",
-      "content-disposition": `attachment; filename="${EXPORT_FILES[kind]}"`,
-      "cache-control": "private, no-store",
-    },
-  });
+  return csvDownload(chunks, EXPORT_FILES[kind], `export: ${kind} of account ${session.account.id}`);
 });

@@ -7,7 +7,7 @@ import { type Context, Hono } from "hono";
 import type { Account } from "../db/schema";
 import type { AppEnv } from "../env";
 import { sendActorUpdate } from "../federation/outbound/actions";
-import { federateMove } from "../federation/outbound/move";
+import { drainEventOutbox } from "../queue/event-outbox";
 import { cancelMove, moveAccount, moveCooldownUntil } from "../services/account-migration";
 import { findAccountById } from "../services/accounts";
 import { passwordCheckLimit } from "../services/passwords";
@@ -35,7 +35,12 @@ migrationSettingsRoutes.post("/settings/migration", async (c) => {
     currentPassword: params.string("current_password") ?? "",
   });
   if (!result.ok) return renderMigration(c, session.account, { errors: result.errors, acct, status: 422 });
-  await federateMove(c.env, result.account, result.target, result.migrationId);
+  // The sends are committed with the move (an outbox row): queued now, or by the cron within a minute.
+  try {
+    await drainEventOutbox(c.env, 1, [result.outboxId]);
+  } catch (err) {
+    console.error(`migration: the move of account ${session.account.id} is left to the cron`, err);
+  }
   return redirect(c, "/settings/migration?notice=moved");
 });
 

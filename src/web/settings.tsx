@@ -46,6 +46,9 @@ settingsRoutes.get("/settings", async (c) => {
         <li>
           <a href="/settings/export">Data export</a>
         </li>
+        <li>
+          <a href="/settings/imports">Import</a>
+        </li>
       </ul>
       <SignOutForm csrf={await csrfToken(c)} />
     </>,

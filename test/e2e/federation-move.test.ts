@@ -4,6 +4,9 @@
  * (WebFinger to alpha), `old` moves to `fresh@beta` (alpha fetches `fresh` afresh and sees the alias),
  * alpha sends the actor's Update and a Move to beta, and beta's `fan`, who followed `old`, now
  * follows `fresh` and no longer `old` (beta's Undo reaches alpha). Both servers show `moved`.
+ * Then the follows come along too: alpha's `pal` downloads the follows CSV from Data export, and
+ * `fresh` uploads it on beta's Import page and confirms; beta follows alpha's `friend` (WebFinger, a
+ * Follow and alpha's Accept over real HTTP) and its own `fan`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Browser, findForm, loginFields } from "./helpers/browser";
@@ -16,12 +19,21 @@ let beta: DevServer;
 let old: CreatedUser;
 let fresh: CreatedUser;
 let fan: Session;
+let pal: Session;
 
 beforeAll(async () => {
   [alpha, beta] = await Promise.all([startDevServer(), startDevServer()]);
   // One CLI at a time per state directory (SQLite is locked while another writes).
-  [old, fresh] = await Promise.all([createAccount(alpha.stateDir, "old"), createAccount(beta.stateDir, "fresh")]);
-  fan = await signIn(beta, "fan");
+  const onAlpha = async () => {
+    old = await createAccount(alpha.stateDir, "old");
+    await createAccount(alpha.stateDir, "friend");
+    pal = await signIn(alpha, "pal");
+  };
+  const onBeta = async () => {
+    fresh = await createAccount(beta.stateDir, "fresh");
+    fan = await signIn(beta, "fan");
+  };
+  await Promise.all([onAlpha(), onBeta()]);
 }, 240_000);
 
 afterAll(async () => {
@@ -29,7 +41,7 @@ afterAll(async () => {
 });
 
 /** Signs in through the sign-in page, as a person would. */
-async function webSignIn(server: DevServer, user: CreatedUser): Promise<Browser> {
+async function webSignIn(server: DevServer, user: Pick<CreatedUser, "username" | "password">): Promise<Browser> {
   const browser = new Browser(server.baseUrl);
   const form = await browser.get("/auth/sign_in");
   const signedIn = await browser.submit(
@@ -84,5 +96,47 @@ describe("moving an account from one Petrel to another", { timeout: 180_000 }, (
       const list = (await res.json()) as Json[];
       return list.every((a) => a.acct !== `fan@${beta.domain}`);
     });
+  });
+
+  it("brings the follows along: exported on alpha, imported on beta through the settings pages", async () => {
+    const friendOnAlpha = await pal.get("/api/v1/accounts/lookup?acct=friend");
+    await pal.post(`/api/v1/accounts/${friendOnAlpha.id}/follow`);
+    const fanOnAlpha = await resolve(pal, `@fan@${beta.domain}`, "accounts");
+    await pal.post(`/api/v1/accounts/${fanOnAlpha.id}/follow`);
+    await eventually("pal follows fan@beta", async () => {
+      const [rel] = await pal.get(`/api/v1/accounts/relationships?id[]=${fanOnAlpha.id}`);
+      return rel.following === true;
+    });
+
+    const exporter = await webSignIn(alpha, { username: "pal", password: pal.password });
+    const exported = await exporter.get("/settings/exports/follows.csv");
+    expect(exported.status).toBe(200);
+    expect(exported.html).toContain(`friend@${alpha.domain},true,false,`);
+    expect(exported.html).toContain(`fan@${beta.domain},true,false,`);
+
+    const importer = await webSignIn(beta, fresh);
+    const form = await importer.get("/settings/imports");
+    const file = new File([exported.html], "following_accounts.csv", { type: "text/csv" });
+    const confirm = await importer.follow(
+      await importer.upload(form, "/settings/imports", { type: "following", mode: "merge" }, { data: file }),
+    );
+    expect(confirm.html, confirm.html.slice(0, 1500)).toContain(
+      "<strong>2</strong> accounts to follow from <strong>following_accounts.csv</strong>",
+    );
+    const id = new URL(confirm.url).pathname.split("/").pop();
+    const started = await importer.follow(await importer.submit(confirm, `/settings/imports/${id}/confirm`));
+    expect(started.html).toContain("Your import has started.");
+
+    const freshOnBeta = await fan.get("/api/v1/accounts/lookup?acct=fresh");
+    await eventually("fresh follows friend@alpha (accepted) and fan", async () => {
+      const following: Json[] = await fan.get(`/api/v1/accounts/${freshOnBeta.id}/following`);
+      const accts = following.map((a) => a.acct).sort();
+      return accts.includes("fan") && accts.includes(`friend@${alpha.domain}`);
+    });
+    const followers: Json[] = await pal.get(`/api/v1/accounts/${friendOnAlpha.id}/followers`);
+    expect(followers.map((a) => a.acct)).toContain(`fresh@${beta.domain}`);
+    const done = await importer.get("/settings/imports");
+    expect(done.html).toContain("Finished");
+    expect(done.html).toContain("2 / 2");
   });
 });

@@ -56,6 +56,20 @@ export class Browser {
     return this.navigate("POST", path, body, options.follow ?? true);
   }
 
+  /** Posts a multipart form with files (an upload), adding the CSRF token as `post` does. */
+  upload(
+    path: string,
+    fields: Record<string, string>,
+    files: Record<string, File>,
+    options: { csrf?: boolean } = {},
+  ): Promise<Page> {
+    const body = new FormData();
+    for (const [k, v] of Object.entries(fields)) body.append(k, v);
+    for (const [k, f] of Object.entries(files)) body.append(k, f, f.name);
+    if ((options.csrf ?? true) && !body.has("authenticity_token") && this.csrf) body.set("authenticity_token", this.csrf);
+    return this.navigate("POST", path, body, true);
+  }
+
   /** Opens the page holding a form, then submits it, as a person would. */
   async submit(formPage: string, action: string, fields: Record<string, string>, options: { follow?: boolean } = {}) {
     await this.get(formPage);
@@ -74,7 +88,12 @@ export class Browser {
     return this.post("/auth/sign_out", {});
   }
 
-  private async navigate(method: string, path: string, body: URLSearchParams | undefined, follow: boolean): Promise<Page> {
+  private async navigate(
+    method: string,
+    path: string,
+    body: URLSearchParams | FormData | undefined,
+    follow: boolean,
+  ): Promise<Page> {
     const redirects: string[] = [];
     let response = await this.send(method, path, body);
     let current = path;
@@ -93,14 +112,14 @@ export class Browser {
     return { status: response.status, path: current, headers: response.headers, html, redirects };
   }
 
-  private async send(method: string, path: string, body: URLSearchParams | undefined): Promise<Response> {
+  private async send(method: string, path: string, body: URLSearchParams | FormData | undefined): Promise<Response> {
     const headers = new Headers({ "cf-connecting-ip": this.ip, "user-agent": "petrel-test-browser" });
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
     if (cookie) headers.set("cookie", cookie);
-    if (body) headers.set("content-type", "application/x-www-form-urlencoded");
-    const response = await this.fetcher(
-      new Request(`${BASE}${path}`, { method, headers, body: body?.toString(), redirect: "manual" }),
-    );
+    // FormData sets its own multipart content type, boundary included.
+    if (body instanceof URLSearchParams) headers.set("content-type", "application/x-www-form-urlencoded");
+    const payload = body instanceof URLSearchParams ? body.toString() : body;
+    const response = await this.fetcher(new Request(`${BASE}${path}`, { method, headers, body: payload, redirect: "manual" }));
     for (const line of response.headers.getAll("set-cookie")) this.storeCookie(line);
     return response;
   }

@@ -6,9 +6,12 @@
 import { createExecutionContext, env, SELF } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import type { Account } from "../../src/db/schema";
 import { accounts } from "../../src/db/schema";
+import { drainEventOutbox } from "../../src/queue/event-outbox";
 import { addAlias } from "../../src/services/account-aliases";
-import { moveAccount } from "../../src/services/account-migration";
+import { cancelMove, moveAccount } from "../../src/services/account-migration";
+import { findAccountById } from "../../src/services/accounts";
 import { FakeNetwork, remoteActor, serveActor } from "../federation/helpers";
 import { app, follow, remote, spies } from "../federation/outbound-helpers";
 import { api, BASE, config, createTestUser, db, type TestUser } from "../helpers/fixtures";
@@ -35,19 +38,29 @@ async function withAlias(target: TestUser, of: TestUser): Promise<void> {
   expect(added.ok).toBe(true);
 }
 
+/**
+ * `old` (signed in, on the migration page), `fresh` with `old` as its alias, and `old`'s followers: a
+ * local `fan` and a remote `far`; the app's queues are spies.
+ */
+async function moving() {
+  const [old, fresh, fan] = [await createTestUser({ password: PASSWORD }), await createTestUser(), await createTestUser()];
+  await withAlias(fresh, old);
+  await follow(fan.account.id, old.account.id);
+  const far = await remote();
+  await follow(far.account.id, old.account.id);
+  const s = spies();
+  const browser = new Browser({
+    fetch: async (request) => app.fetch(request, { ...env, ...s.overrides }, createExecutionContext()),
+  });
+  const signedIn = await browser.signIn(old.account.username, PASSWORD);
+  await browser.get("/settings/migration");
+  return { old, fresh, fan, far, s, browser, signedIn };
+}
+
 describe("moving to a different account", () => {
   it("moves followers, federates Update and Move, shows `moved`, then cools down and can be cancelled", async () => {
-    const [old, fresh, fan] = [await createTestUser({ password: PASSWORD }), await createTestUser(), await createTestUser()];
-    await withAlias(fresh, old);
-    await follow(fan.account.id, old.account.id);
-    const far = await remote();
-    await follow(far.account.id, old.account.id);
-    const s = spies();
-    const browser = new Browser({
-      fetch: async (request) => app.fetch(request, { ...env, ...s.overrides }, createExecutionContext()),
-    });
-    expect((await browser.signIn(old.account.username, PASSWORD)).html).toContain('href="/settings/migration"');
-    await browser.get("/settings/migration");
+    const { old, fresh, fan, far, s, browser, signedIn } = await moving();
+    expect(signedIn.html).toContain('href="/settings/migration"');
 
     const done = await browser.post("/settings/migration", {
       acct: `${fresh.account.username}@${config().localDomain}`,
@@ -60,6 +73,12 @@ describe("moving to a different account", () => {
     expect(done.html).toContain("You can move again after");
     expect(await movedTo(old.account.id)).toBe(fresh.account.id);
 
+    // The sends were committed with the move and queued at once; the consumer makes them.
+    expect(s.fanout.sent).toEqual([
+      expect.objectContaining({ type: "account.move_out", accountId: old.account.id, targetId: fresh.account.id }),
+    ]);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM event_outbox").first()).toEqual({ n: 0 });
+    await s.drainFanout();
     const [update, move, ...rest] = s.take();
     expect(rest).toEqual([]);
     const inbox = new URL("/inbox", far.actor.id).href;
@@ -136,6 +155,38 @@ describe("moving to a different account", () => {
     expect(rows?.n).toBe(0);
     const away = await new Browser().get("/settings/migration", { follow: false });
     expect(away.headers.get("location")).toBe("/auth/sign_in?return_to=%2Fsettings%2Fmigration");
+  });
+
+  it("keeps a move's sends when the queue is down, and the cron sends them; a cancelled move sends nothing", async () => {
+    const { old, fresh, fan, s, browser } = await moving();
+    s.fanout.fail = true;
+    const done = await browser.post("/settings/migration", { acct: fresh.account.username, current_password: PASSWORD });
+    expect(done.path).toBe("/settings/migration?notice=moved");
+    expect(await movedTo(old.account.id)).toBe(fresh.account.id);
+    expect(s.fanout.sent).toEqual([]);
+    expect(s.take()).toEqual([]);
+    const pending = () =>
+      env.DB.prepare("SELECT count(*) AS n FROM event_outbox WHERE message LIKE ?")
+        .bind(`%"accountId":${old.account.id},%`)
+        .first();
+    expect(await pending()).toEqual({ n: 1 });
+
+    // The queue is back: the cron's outbox sweep sends the move, and the consumer does the rest.
+    s.fanout.fail = false;
+    await drainEventOutbox({ ...env, ...s.overrides });
+    expect(await pending()).toEqual({ n: 0 });
+    expect(s.fanout.sent).toEqual([expect.objectContaining({ type: "account.move_out", accountId: old.account.id })]);
+    await s.drainFanout();
+    expect(s.take().map((d) => d.activity.type)).toEqual(["Update", "Move"]);
+    while (s.fanout.sent.length > 0) await s.drainFanout();
+    expect(await follows(fan.account.id, fresh.account.id)).toBe(true);
+
+    // Delivered again after "cancel redirect": the move is no longer there to send.
+    const cancelled = await cancelMove(db(), (await findAccountById(db(), old.account.id)) as Account);
+    expect(cancelled.movedToAccountId).toBeNull();
+    await s.fanoutRun({ type: "account.move_out", v: 1, accountId: old.account.id, targetId: fresh.account.id, migrationId: 1 });
+    expect(s.take()).toEqual([]);
+    expect(s.fanout.sent).toEqual([]);
   });
 
   it("moves to a remote account whose alias was added a moment ago, fetching its actor afresh", async () => {

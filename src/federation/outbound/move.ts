@@ -3,8 +3,11 @@
  * that the target lists the account in `alsoKnownAs` and then move their users' follows. Sent after
  * the actor's Update carrying `movedTo` (src/services/account-migration.ts).
  */
+import { envDb } from "../../db/client";
 import type { Account } from "../../db/schema";
-import { enqueueFanout } from "../../queue/messages";
+import type { Bindings } from "../../env";
+import { enqueueFanout, type FanoutMessage } from "../../queue/messages";
+import { findAccountById } from "../../services/accounts";
 import { actorUri } from "../../urls";
 import { sendActorUpdate } from "./actions";
 import { AS_CONTEXT } from "./activities";
@@ -39,4 +42,16 @@ export async function federateMove(env: OutboundBindings, account: Account, targ
     phase: "follows",
     after: 0,
   });
+}
+
+/**
+ * The FANOUT `account.move_out` message (queued from the event outbox written with the move): the
+ * sends above, unless the move was cancelled or superseded since. Every send is an enqueue that is
+ * harmless twice, so the message is simply retried when one fails.
+ */
+export async function moveOut(env: Bindings, message: Extract<FanoutMessage, { type: "account.move_out" }>): Promise<void> {
+  const db = envDb(env);
+  const [account, target] = await Promise.all([findAccountById(db, message.accountId), findAccountById(db, message.targetId)]);
+  if (!account || !target || account.movedToAccountId !== target.id) return;
+  await federateMove(env, account, target, message.migrationId);
 }

@@ -115,19 +115,20 @@ export class Browser {
   }
 
   /** One request, no redirect following. */
-  async request(url: string, init: { method?: string; body?: URLSearchParams } = {}): Promise<Page> {
+  async request(url: string, init: { method?: string; body?: URLSearchParams | FormData } = {}): Promise<Page> {
     const absolute = new URL(url, this.baseUrl).toString();
     const headers: Record<string, string> = { "User-Agent": "petrel-e2e-browser", Accept: "text/html" };
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
     if (cookie) headers.Cookie = cookie;
     if (init.body) {
-      headers["Content-Type"] = "application/x-www-form-urlencoded";
+      // FormData sets its own multipart content type, boundary included.
+      if (init.body instanceof URLSearchParams) headers["Content-Type"] = "application/x-www-form-urlencoded";
       headers.Origin = new URL(this.baseUrl).origin;
     }
     const res = await fetch(absolute, {
       method: init.method ?? (init.body ? "POST" : "GET"),
       headers,
-      body: init.body?.toString(),
+      body: init.body instanceof URLSearchParams ? init.body.toString() : init.body,
       redirect: "manual",
     });
     this.storeCookies(res.headers);
@@ -171,6 +172,17 @@ export class Browser {
     if (chosen?.name) body.append(chosen.name, chosen.value);
     const action = new URL(form.action || page.url, page.url).toString();
     return this.request(action, { method: form.method === "get" ? "GET" : "POST", body });
+  }
+
+  /** Submits the multipart form on `page` posting to `actionPath`: its inputs, `fields`, and `files`. */
+  async upload(page: Page, actionPath: string, fields: Record<string, string>, files: Record<string, File>): Promise<Page> {
+    const form = findForm(page.html, actionPath);
+    const body = new FormData();
+    for (const input of form.inputs)
+      if (!(input.name in fields) && !(input.name in files) && input.type !== "file") body.append(input.name, input.value);
+    for (const [name, value] of Object.entries(fields)) body.append(name, value);
+    for (const [name, file] of Object.entries(files)) body.append(name, file, file.name);
+    return this.request(new URL(form.action || page.url, page.url).toString(), { method: "POST", body });
   }
 
   private storeCookies(headers: Headers): void {

@@ -21,6 +21,8 @@ export interface Session {
   account: Json;
   /** `@username@LOCAL_DOMAIN`. */
   handle: string;
+  /** For the account pages (sign-in with a browser). */
+  password: string;
   get(path: string, expectStatus?: number): Promise<Json>;
   post(path: string, body?: Record<string, unknown>, expectStatus?: number): Promise<Json>;
   send(method: string, path: string, body?: Record<string, unknown>): Promise<Response>;
@@ -68,6 +70,7 @@ export async function signIn(server: DevServer, username: string): Promise<Sessi
     token,
     account: null,
     handle: `@${username}@${server.domain}`,
+    password: user.password,
     send,
     get: async (path, expectStatus = 200) => check(await send("GET", path), "GET", path, expectStatus),
     post: async (path, body, expectStatus = 200) => check(await send("POST", path, body ?? {}), "POST", path, expectStatus),
