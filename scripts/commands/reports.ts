@@ -1,8 +1,9 @@
 /**
  * `npm run petrel -- reports …`: what users reported (POST /api/v1/reports), for the moderators,
- * until the admin pages exist. Reads the `reports` table (migrations/0007_surface_federation_streaming_media.sql) directly.
+ * beside the staff pages (/admin/reports). Reads the `reports` table (migrations/0007_surface_federation_streaming_media.sql) directly.
  */
 import { parseArgs } from "node:util";
+import type { ReportRow } from "../../src/services/report-row";
 import { CliError, formatTable } from "../lib/accounts-commands";
 import type { SqlExecutor } from "../lib/sql";
 
@@ -19,20 +20,8 @@ const OPTIONS = {
   remote: { type: "boolean" },
 } as const;
 
-interface Row {
-  id: number;
-  created_at: number;
-  reporter: string;
-  reporter_domain: string | null;
-  target: string;
-  target_domain: string | null;
-  category: string;
-  status_ids: string;
-  rule_ids: string | null;
-  forwarded: number;
-  action_taken_at: number | null;
-  comment: string;
-}
+/** The staff pages' report row, without the target's id (the CLI names accounts by handle). */
+type Row = Omit<ReportRow, "target_id">;
 
 function acct(username: string, domain: string | null): string {
   return domain === null ? `@${username}` : `@${username}@${domain}`;

@@ -90,6 +90,10 @@ const NOTICES: Record<string, string> = {
   move_cancelled: "The redirect has been cancelled.",
   import_started: "Your import has started. It runs in the background; this page shows its progress.",
   import_cancelled: "The import has been cancelled.",
+  report_resolved: "The report has been marked as resolved.",
+  report_reopened: "The report has been reopened.",
+  sign_up_approved: "The account has been approved. It can sign in now.",
+  sign_up_rejected: "The sign-up has been rejected and the account deleted.",
 };
 
 export function noticeFor(c: Context<AppEnv>): string | undefined {

@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
+import { adminRoutes } from "./admin";
 import { errorPage } from "./error-page";
 import { settingsRoutes } from "./settings";
 import { aliasSettingsRoutes } from "./settings-aliases";
@@ -30,6 +31,7 @@ webRoutes.route("/", exportSettingsRoutes);
 webRoutes.route("/", importSettingsRoutes);
 webRoutes.route("/", aliasSettingsRoutes);
 webRoutes.route("/", migrationSettingsRoutes);
+webRoutes.route("/", adminRoutes);
 
 webRoutes.onError((err, c) => {
   if (err instanceof ApiError) return errorPage(c, err);

@@ -1,6 +1,7 @@
 /** The account settings overview and the password change page. Two-factor lives in settings-two-factor.tsx. */
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../env";
+import { isStaff } from "../services/moderation";
 import { changePassword, passwordCheckLimit } from "../services/passwords";
 import { twoFactorState } from "../services/two-factor";
 import { hitRateLimits } from "../util/rate-limit";
@@ -49,6 +50,11 @@ settingsRoutes.get("/settings", async (c) => {
         <li>
           <a href="/settings/imports">Import</a>
         </li>
+        {isStaff(session.user.role) ? (
+          <li>
+            <a href="/admin">Moderation</a>
+          </li>
+        ) : null}
       </ul>
       <SignOutForm csrf={await csrfToken(c)} />
     </>,
