@@ -192,18 +192,19 @@ adminRoutes.get("/admin/reports/:id{[0-9]+}", async (c) => {
   );
 });
 
-for (const [action, resolved] of [
-  ["resolve", true],
-  ["reopen", false],
-] as const) {
-  adminRoutes.post(`/admin/reports/:id{[0-9]+}/${action}`, async (c) => {
+/** Resolve or reopen: the report's state, then back to the report. */
+function setResolved(resolved: boolean) {
+  return async (c: Context<AppEnv>) => {
     const session = await staffForm(c);
     if (session instanceof Response) return session;
     const id = Number(c.req.param("id"));
     if (!(await setReportResolved(c.get("db"), id, resolved))) return c.notFound();
     return redirect(c, `/admin/reports/${id}?notice=report_${resolved ? "resolved" : "reopened"}`);
-  });
+  };
 }
+
+adminRoutes.post("/admin/reports/:id{[0-9]+}/resolve", setResolved(true));
+adminRoutes.post("/admin/reports/:id{[0-9]+}/reopen", setResolved(false));
 
 adminRoutes.get("/admin/accounts/pending", async (c) => {
   const session = await staffSession(c);
