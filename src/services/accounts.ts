@@ -283,6 +283,11 @@ export function parseAcct(config: Config, raw: string): { username: string; doma
   return { username, domain };
 }
 
+/** `accounts.acct_key` of a parsed handle: the lowercased username, with `@domain` for a remote one. */
+export function acctKeyOf(parsed: { username: string; domain: string | null }): string {
+  return (parsed.domain === null ? parsed.username : `${parsed.username}@${parsed.domain}`).toLowerCase();
+}
+
 /**
  * The account a handle names, from the database only (Mastodon's `skip_webfinger`): local accounts,
  * and remote ones this server already knows. Resolving unknown remote handles is federation's job.
@@ -290,7 +295,7 @@ export function parseAcct(config: Config, raw: string): { username: string; doma
 export async function findVisibleAccountByAcct(db: Db, config: Config, acct: string): Promise<VisibleAccount | undefined> {
   const parsed = parseAcct(config, acct);
   if (!parsed) return undefined;
-  const key = parsed.domain === null ? parsed.username.toLowerCase() : `${parsed.username}@${parsed.domain}`.toLowerCase();
+  const key = acctKeyOf(parsed);
   const rows = await db
     .select(visibleColumns)
     .from(accounts)

@@ -24,15 +24,16 @@ export function isStaff(role: string): boolean {
   return (STAFF_ROLES as readonly string[]).includes(role);
 }
 
-const REPORT_COLUMNS = sql`r.id, r.created_at, a.username AS reporter, a.domain AS reporter_domain,
+/** A report with its reporter's and target's handles; callers add WHERE and ORDER. */
+const REPORT_SELECT = sql`SELECT r.id, r.created_at, a.username AS reporter, a.domain AS reporter_domain,
   t.username AS target, t.domain AS target_domain, t.id AS target_id, r.category, r.status_ids, r.rule_ids,
-  r.forwarded, r.action_taken_at, r.comment`;
+  r.forwarded, r.action_taken_at, r.comment
+  FROM reports r JOIN accounts a ON a.id = r.account_id JOIN accounts t ON t.id = r.target_account_id`;
 
 /** Open reports (or resolved ones), newest first; `before`: a report id to page from. */
 export function listReports(db: Db, options: { resolved: boolean; before?: number | undefined }): Promise<ReportRow[]> {
   return db.all<ReportRow>(sql`
-    SELECT ${REPORT_COLUMNS} FROM reports r
-    JOIN accounts a ON a.id = r.account_id JOIN accounts t ON t.id = r.target_account_id
+    ${REPORT_SELECT}
     WHERE r.action_taken_at IS ${options.resolved ? sql`NOT NULL` : sql`NULL`}
       AND r.id < ${options.before ?? Number.MAX_SAFE_INTEGER}
     ORDER BY r.id DESC LIMIT ${ADMIN_PAGE}`);
@@ -49,9 +50,7 @@ export interface ReportedStatus {
 
 export async function getReport(db: Db, id: number): Promise<{ report: ReportRow; statuses: ReportedStatus[] } | undefined> {
   const [report] = await db.all<ReportRow>(sql`
-    SELECT ${REPORT_COLUMNS} FROM reports r
-    JOIN accounts a ON a.id = r.account_id JOIN accounts t ON t.id = r.target_account_id
-    WHERE r.id = ${id}`);
+    ${REPORT_SELECT} WHERE r.id = ${id}`);
   if (!report) return undefined;
   const ids = (JSON.parse(report.status_ids) as number[]).slice(0, REPORT_STATUSES_SHOWN);
   const found = await db.all<Omit<ReportedStatus, "deleted">>(sql`

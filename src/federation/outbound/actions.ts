@@ -6,10 +6,11 @@
  * actor acts towards a remote one, so services may call them unconditionally (the inbox consumer
  * calls the same services for remote actors, which must not echo anything back).
  */
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { Db } from "../../db/client";
-import { type Account, accounts } from "../../db/schema";
+import type { Account } from "../../db/schema";
+import { findAccountById } from "../../services/accounts";
 import { actorUri } from "../../urls";
 import { ACTOR_CONTEXT, localActorDocument } from "../actor";
 import { ensureAccountKey } from "../keys";
@@ -196,10 +197,7 @@ export async function sendActorUpdate(input: OutboundInput, account: Account) {
   if (!isLocal(account)) return;
   const key = await ensureAccountKey(ctx.db, ctx.config, account);
   // Always with `movedTo` when the account moved: Mastodon reads an Update without it as a cancelled move.
-  const [target] =
-    account.movedToAccountId === null
-      ? []
-      : await ctx.db.select().from(accounts).where(eq(accounts.id, account.movedToAccountId)).limit(1);
+  const target = account.movedToAccountId === null ? undefined : await findAccountById(ctx.db, account.movedToAccountId);
   const movedTo = target ? accountUri(ctx.config, target) : null;
   const doc = { ...localActorDocument(ctx.config, account, key, { movedTo }), "@context": ACTOR_CONTEXT };
   await deliverToFollowers(ctx, account.id, updateActorActivity(doc, account.updatedAt), 0);

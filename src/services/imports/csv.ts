@@ -6,7 +6,7 @@
  * were written.
  */
 import type { Config } from "../../config";
-import { parseAcct } from "../accounts";
+import { acctKeyOf, parseAcct } from "../accounts";
 
 export const IMPORT_TYPES = ["following", "blocking", "muting", "domain_blocking", "bookmarks", "lists"] as const;
 export type ImportType = (typeof IMPORT_TYPES)[number];
@@ -170,8 +170,7 @@ function convert(header: string, value: string | undefined): unknown {
 /** The key an account row is matched by: the account's acct_key (local accounts without their domain). */
 export function acctKey(config: Config, acct: string): string {
   const parsed = parseAcct(config, acct);
-  if (!parsed) return acct.toLowerCase();
-  return (parsed.domain === null ? parsed.username : `${parsed.username}@${parsed.domain}`).toLowerCase();
+  return parsed ? acctKeyOf(parsed) : acct.toLowerCase();
 }
 
 /** Mastodon's guess from the headers and the file's name, for the "wrong type?" warning. */

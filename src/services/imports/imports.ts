@@ -59,11 +59,7 @@ export async function createImport(
     createdAt: now,
     finishedAt: null,
   };
-  const statements = [
-    sql`INSERT INTO bulk_imports (id, account_id, type, overwrite, state, original_filename, likely_mismatched, total_items, created_at)
-      VALUES (${row.id}, ${accountId}, ${type}, ${row.overwrite ? 1 : 0}, 'unconfirmed', ${row.originalFilename},
-        ${row.likelyMismatched ? 1 : 0}, ${row.totalItems}, ${now})`,
-  ];
+  const statements = [db.insert(bulkImports).values(row).getSQL()];
   for (let i = 0; i < parsed.rows.length; i += INSERT_CHUNK) {
     const chunk = parsed.rows.slice(i, i + INSERT_CHUNK).map((r) => [r.key, JSON.stringify(r.data)]);
     statements.push(sql`INSERT INTO bulk_import_rows (import_id, key, data)

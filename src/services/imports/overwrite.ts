@@ -14,21 +14,20 @@ import { localStatusUri } from "../../entities/status";
 import { ApiError } from "../../errors";
 import { deleteList, removeListMembers } from "../lists";
 import { unblockAccount } from "../relationships/block";
-import { batchSql } from "../relationships/common";
 import { unblockDomain } from "../relationships/domain-blocks";
 import { followAccount, normalizeLanguages, unfollowAccount } from "../relationships/follow";
 import { muteAccount, unmuteAccount } from "../relationships/mute";
 import type { RowContext } from "./apply-row";
 import type { ImportRowData } from "./csv";
+import { settleRows } from "./settle";
 
 export const OVERWRITE_PAGE = 50;
 
 interface Entry {
   cursor: number;
   key: string;
+  /** The account, for follows, blocks and mutes (a domain block is its key, a bookmark its cursor). */
   target: number | null;
-  /** The bookmark or domain, for the entries that are not accounts. */
-  ref: string | number | null;
 }
 
 interface MatchedRow {
@@ -53,29 +52,25 @@ export async function overwritePage(
   const matched = await ctx.db.all<MatchedRow>(sql`
     SELECT id, key, data FROM bulk_import_rows
     WHERE import_id = ${importId} AND key IN (SELECT value FROM json_each(${JSON.stringify(entries.map((e) => e.key))}))`);
-  const rowsByKey = new Map<string, MatchedRow[]>();
-  for (const row of matched) rowsByKey.set(row.key, [...(rowsByKey.get(row.key) ?? []), row]);
+  // A file may name an entry twice: the first row's options apply, and every such row is imported.
+  const dataByKey = new Map<string, string>();
+  for (const row of matched) if (!dataByKey.has(row.key)) dataByKey.set(row.key, row.data);
   const targets = await accountsById(
     ctx.db,
     entries.flatMap((e) => (e.target === null ? [] : [e.target])),
   );
   for (const entry of entries) {
-    const rows = rowsByKey.get(entry.key);
+    const data = dataByKey.get(entry.key);
     const target = entry.target === null ? undefined : targets.get(entry.target);
-    if (rows) await keep(ctx, target, JSON.parse(rows[0]?.data ?? "{}") as ImportRowData);
+    if (data !== undefined) await keep(ctx, target, JSON.parse(data) as ImportRowData);
     else await undo(ctx, entry, target);
   }
-  if (matched.length > 0) {
-    const ids = JSON.stringify(matched.map((r) => r.id));
-    // Counted before they go, and only those still there: a page run twice counts them once.
-    await batchSql(ctx.db, [
-      sql`UPDATE bulk_imports SET
-        processed_items = processed_items + (SELECT count(*) FROM bulk_import_rows WHERE id IN (SELECT value FROM json_each(${ids}))),
-        imported_items = imported_items + (SELECT count(*) FROM bulk_import_rows WHERE id IN (SELECT value FROM json_each(${ids})))
-        WHERE id = ${importId}`,
-      sql`DELETE FROM bulk_import_rows WHERE id IN (SELECT value FROM json_each(${ids}))`,
-    ]);
-  }
+  await settleRows(
+    ctx.db,
+    importId,
+    matched.map((r) => r.id),
+    [],
+  );
   const last = entries[entries.length - 1];
   return entries.length < limit || !last ? null : last.cursor;
 }
@@ -83,16 +78,16 @@ export async function overwritePage(
 async function currentEntries(ctx: RowContext, after: number, limit: number): Promise<Entry[]> {
   const me = ctx.account.id;
   const query: Record<Exclude<RowContext["type"], "lists" | "bookmarks">, SQL> = {
-    following: sql`SELECT f.id AS cursor, a.acct_key AS key, a.id AS target, NULL AS ref
+    following: sql`SELECT f.id AS cursor, a.acct_key AS key, a.id AS target
       FROM follows f JOIN accounts a ON a.id = f.target_account_id
       WHERE f.account_id = ${me} AND f.id > ${after} ORDER BY f.id LIMIT ${limit}`,
-    blocking: sql`SELECT b.target_account_id AS cursor, a.acct_key AS key, a.id AS target, NULL AS ref
+    blocking: sql`SELECT b.target_account_id AS cursor, a.acct_key AS key, a.id AS target
       FROM blocks b JOIN accounts a ON a.id = b.target_account_id
       WHERE b.account_id = ${me} AND b.target_account_id > ${after} ORDER BY b.target_account_id LIMIT ${limit}`,
-    muting: sql`SELECT m.target_account_id AS cursor, a.acct_key AS key, a.id AS target, NULL AS ref
+    muting: sql`SELECT m.target_account_id AS cursor, a.acct_key AS key, a.id AS target
       FROM mutes m JOIN accounts a ON a.id = m.target_account_id
       WHERE m.account_id = ${me} AND m.target_account_id > ${after} ORDER BY m.target_account_id LIMIT ${limit}`,
-    domain_blocking: sql`SELECT id AS cursor, domain AS key, NULL AS target, domain AS ref
+    domain_blocking: sql`SELECT id AS cursor, domain AS key, NULL AS target
       FROM account_domain_blocks WHERE account_id = ${me} AND id > ${after} ORDER BY id LIMIT ${limit}`,
   };
   if (ctx.type === "bookmarks") {
@@ -111,7 +106,6 @@ async function currentEntries(ctx: RowContext, after: number, limit: number): Pr
       cursor: r.cursor,
       key: r.uri ?? localStatusUri(ctx.config, r.username, { id: r.id, reblogOfId: r.reblog_of_id }),
       target: null,
-      ref: r.cursor,
     }));
   }
   if (ctx.type === "lists") return [];
@@ -160,10 +154,10 @@ async function undo(ctx: RowContext, entry: Entry, target: Account | undefined):
       if (target) await unmuteAccount(env, db, account, target);
       return;
     case "domain_blocking":
-      await unblockDomain(db, account.id, String(entry.ref));
+      await unblockDomain(db, account.id, entry.key);
       return;
     case "bookmarks":
-      await db.run(sql`DELETE FROM bookmarks WHERE id = ${entry.ref} AND account_id = ${account.id}`);
+      await db.run(sql`DELETE FROM bookmarks WHERE id = ${entry.cursor} AND account_id = ${account.id}`);
       return;
     case "lists":
       return;

@@ -3,10 +3,9 @@
  * overwrite pass when the mode asks for it (./overwrite.ts), then the file's rows in file order,
  * ROWS_PAGE at a time, ROW_CONCURRENCY in flight (most of a row's time is WebFinger and actor
  * fetches on other servers). A row applied is deleted; one that fails is kept, marked, for the
- * failures file; the counters move in the same batch and count only rows still pending, so a page
- * tried again (a thrown D1 error, a message delivered twice) skips what is done and counts nothing
- * twice. Each page queues the next before it returns, so an import is never left half-way without a
- * message carrying it on.
+ * failures file (./settle.ts), so a page tried again (a thrown D1 error, a message delivered twice)
+ * skips what is done and counts nothing twice. Each page queues the next before it returns, so an
+ * import is never left half-way without a message carrying it on.
  */
 import { eq, sql } from "drizzle-orm";
 import { loadConfig } from "../../config";
@@ -19,10 +18,10 @@ import type { FanoutResult } from "../../queue/fanout-common";
 import { enqueueFanout, type FanoutMessage } from "../../queue/messages";
 import { findAccountById } from "../accounts";
 import { runBounded } from "../feeds";
-import { batchSql } from "../relationships/common";
 import { applyRow, type RowContext } from "./apply-row";
 import type { ImportRowData, ImportType } from "./csv";
 import { OVERWRITE_PAGE, overwritePage } from "./overwrite";
+import { settleRows } from "./settle";
 
 export const ROWS_PAGE = 10;
 const ROW_CONCURRENCY = 4;
@@ -70,20 +69,12 @@ export async function processImport(env: Bindings, message: ImportMessage, deps:
   await runBounded(rows, ctx.type === "lists" ? 1 : ROW_CONCURRENCY, async (row) => {
     if (await applyRow(ctx, JSON.parse(row.data) as ImportRowData)) imported.add(row.id);
   });
-  if (rows.length > 0) {
-    const all = JSON.stringify(rows.map((r) => r.id));
-    const ok = JSON.stringify([...imported]);
-    const pending = (ids: string) =>
-      sql`(SELECT count(*) FROM bulk_import_rows WHERE failed = 0 AND id IN (SELECT value FROM json_each(${ids})))`;
-    // One transaction, counters first: they count only the rows still pending, so a page delivered
-    // twice (the queue delivers at least once) counts each row once.
-    await batchSql(db, [
-      sql`UPDATE bulk_imports SET processed_items = processed_items + ${pending(all)},
-        imported_items = imported_items + ${pending(ok)} WHERE id = ${item.id}`,
-      sql`DELETE FROM bulk_import_rows WHERE failed = 0 AND id IN (SELECT value FROM json_each(${ok}))`,
-      sql`UPDATE bulk_import_rows SET failed = 1 WHERE failed = 0 AND id IN (SELECT value FROM json_each(${all}))`,
-    ]);
-  }
+  await settleRows(
+    db,
+    item.id,
+    [...imported],
+    rows.flatMap((r) => (imported.has(r.id) ? [] : [r.id])),
+  );
   const last = rows[rows.length - 1];
   if (rows.length === limit && last) {
     await enqueueFanout(env.FANOUT, { ...message, after: last.id });
