@@ -11,6 +11,7 @@ import { sql } from "drizzle-orm";
 import { type Config, isLocalOnlyDomain } from "../config";
 import type { Db } from "../db/client";
 import { remoteOrigins } from "../db/schema";
+import { isSuspendedUrl } from "../services/domain-policy";
 import { PETREL_VERSION } from "../version";
 import { instanceActorSigningKey, type SigningKey } from "./keys";
 import { signCavage } from "./signatures/cavage";
@@ -250,6 +251,7 @@ export async function fetchJson(ctx: RemoteContext, url: string, options: FetchO
     for (let hop = 0; ; hop++) {
       const refused = unfetchableReason(ctx.config, current);
       if (refused) return failure(`${refused}: ${current}`);
+      if (await isSuspendedUrl(ctx.db, current)) return failure(`the server is blocked: ${current}`);
       const origin = new URL(current).origin;
       let style = signed ? await signatureStyle(ctx.db, origin) : "cavage";
       let res = await send(ctx, current, style, signed, accept, timeoutMs);

@@ -9,6 +9,7 @@ import { type Account, accounts } from "../db/schema";
 import { newId } from "../ids";
 import { sanitizeRemoteAttributionDomains } from "../services/attribution-domains";
 import { storeRemoteEmojis } from "../services/custom-emojis";
+import { isSuspendedUrl, policyForHost } from "../services/domain-policy";
 import { type FetchResult, fetchJson, type RemoteContext } from "./fetch";
 import { sanitizeHtml, stripControlCharacters } from "./sanitize";
 import { type Actor, parseActor, parsePublicKeys } from "./vocab/actor";
@@ -86,10 +87,16 @@ export async function upsertRemoteActor(ctx: RemoteContext, actor: Actor, usedKe
   const username = actor.preferredUsername;
   const acctKey = `${username}@${domain}`.toLowerCase();
   const createdAt = actor.published ? Date.parse(actor.published) : now;
+  // A new account on a blocked domain starts as the block left the others (marked with its time).
+  const policy = await policyForHost(ctx.db, domain);
+  const marks = {
+    suspendedAt: policy?.severity === "suspend" ? policy.createdAt : null,
+    silencedAt: policy?.severity === "silence" ? policy.createdAt : null,
+  };
   const insert = () =>
     ctx.db
       .insert(accounts)
-      .values({ id: newId(now), username, acctKey, domain, uri: actor.id, createdAt, ...profile })
+      .values({ id: newId(now), username, acctKey, domain, uri: actor.id, createdAt, ...marks, ...profile })
       .onConflictDoUpdate({ target: accounts.uri, set: profile })
       .returning();
   let rows: Account[];
@@ -201,6 +208,8 @@ async function cachedKeyAccount(ctx: RemoteContext, keyId: string): Promise<KeyR
  */
 export async function getActorKey(ctx: RemoteContext, keyId: string, options: { refresh?: boolean } = {}): Promise<KeyResult> {
   if (isLocal(ctx, keyId)) return { status: "error", reason: "signed with a local key" };
+  // The owner's origin must be the key's (below), so this refuses the whole blocked server.
+  if (await isSuspendedUrl(ctx.db, keyId)) return { status: "error", reason: "the key's server is blocked" };
   const cached = await cachedKeyAccount(ctx, keyId);
   const cachedKey = cached && cached.domain !== null ? keyFromAccount(cached) : null;
   if (cachedKey && !options.refresh) return { status: "ok", key: cachedKey, fromCache: true };

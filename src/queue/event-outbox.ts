@@ -22,6 +22,8 @@ const DOMAIN_EVENTS = {
   "conversation.updated": ["accountId", "conversationId"],
   // Not raised by the CLI: a move's sends, written in the move's commit (src/services/account-migration.ts).
   "account.move_out": ["accountId", "targetId", "migrationId"],
+  // An instance domain block's work on stored accounts, committed with the block (src/services/domain-blocks.ts).
+  "domain_block.accounts": ["marker"],
 } as const;
 
 type OutboxMessage = Extract<FanoutMessage, { type: keyof typeof DOMAIN_EVENTS }>;

@@ -21,6 +21,7 @@ import type { Bindings } from "../env";
 import { migrateMove } from "../federation/inbox-consumer/move";
 import { moveOut } from "../federation/outbound/move";
 import { deliverStatusUpdated, deliverToFollowers, outboundFromEnv } from "../federation/outbound/statuses";
+import { domainBlockAccountsPage } from "../services/domain-blocks";
 import { accountHub } from "../services/feeds";
 import { loadStatus } from "../services/home-rules";
 import { processImport } from "../services/imports/process";
@@ -30,7 +31,7 @@ import { deletedCard, requestCard, statusCard } from "./fanout-card";
 import { type FanoutResult, newStats } from "./fanout-common";
 import { addToFollowers, statusCreated } from "./fanout-create";
 import { removeFromFollowers, statusDeleted } from "./fanout-delete";
-import type { FanoutMessage } from "./messages";
+import { enqueueFanout, type FanoutMessage } from "./messages";
 
 export type { FanoutResult, FanoutStats } from "./fanout-common";
 export { FOLLOWER_PAGE, FOLLOWER_PAGES_PER_MESSAGE } from "./fanout-common";
@@ -59,6 +60,8 @@ export async function handleFanout(env: Bindings, message: FanoutMessage, stats 
     case "account.move_out":
       await moveOut(env, message);
       return "done";
+    case "domain_block.accounts":
+      return domainBlockAccounts(env, message);
     case "status.deleted":
       await deletedCard(env, message.statusId);
       return statusDeleted(env, message.statusId, message.accountId, message.reblogOfId, stats);
@@ -83,6 +86,16 @@ export async function handleFanout(env: Bindings, message: FanoutMessage, stats 
   }
 }
 
+/** One page of a domain block's work on stored accounts; the next page is queued before this one is acked. */
+async function domainBlockAccounts(
+  env: Bindings,
+  message: Extract<FanoutMessage, { type: "domain_block.accounts" }>,
+): Promise<FanoutResult> {
+  const next = await domainBlockAccountsPage(envDb(env), message);
+  if (next) await enqueueFanout(env.FANOUT, next);
+  return "done";
+}
+
 /** Whether a queue body is a FANOUT message this consumer understands. */
 export function isFanoutMessage(body: unknown): body is FanoutMessage {
   if (typeof body !== "object" || body === null) return false;
@@ -103,6 +116,14 @@ export function isFanoutMessage(body: unknown): body is FanoutMessage {
   }
   if (m.type === "account.move_out") {
     return typeof m.accountId === "number" && typeof m.targetId === "number" && typeof m.migrationId === "number";
+  }
+  if (m.type === "domain_block.accounts") {
+    return (
+      (m.op === "apply" || m.op === "lift") &&
+      typeof m.domain === "string" &&
+      typeof m.marker === "number" &&
+      typeof m.after === "number"
+    );
   }
   if (m.type === "import.rows") {
     return typeof m.importId === "number" && typeof m.after === "number" && (m.phase === "overwrite" || m.phase === "rows");
@@ -148,6 +169,8 @@ function subjectOf(m: FanoutMessage): string {
       return `import ${m.importId}, ${m.phase} after ${m.after}`;
     case "account.move_out":
       return `move of ${m.accountId} to ${m.targetId}`;
+    case "domain_block.accounts":
+      return `${m.op} of the block of ${m.domain} after ${m.after}`;
     default:
       return `status ${m.statusId}`;
   }

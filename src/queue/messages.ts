@@ -56,7 +56,13 @@ export type FanoutMessage =
    * followers' servers and its local followers' `account.moved` pages. Written to the event outbox in
    * the move's own commit, so a send that fails is retried rather than lost.
    */
-  | { type: "account.move_out"; v: 1; accountId: number; targetId: number; migrationId: number };
+  | { type: "account.move_out"; v: 1; accountId: number; targetId: number; migrationId: number }
+  /**
+   * An instance domain block's work on the stored accounts of `domain` and its subdomains
+   * (src/services/domain-blocks.ts), a page of accounts after account id `after` at a time: "apply"
+   * suspends or silences them, "lift" clears what the block marked (`marker`: its created_at).
+   */
+  | { type: "domain_block.accounts"; v: 1; op: "apply" | "lift"; domain: string; marker: number; after: number };
 
 /**
  * DELIVERY: one activity for up to DELIVERY_INBOXES_PER_MESSAGE inboxes. The consumer loads the

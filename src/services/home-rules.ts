@@ -18,6 +18,8 @@ export interface StatusRow {
   reblog_of_id: number | null;
   author_domain: string | null;
   author_suspended: number | null;
+  /** Silenced authors stay off the public and hashtag streams (FanOutOnWriteService#broadcastable?). */
+  author_silenced: number | null;
   author_local: number;
   reblog_author_id: number | null;
   reblog_author_domain: string | null;
@@ -44,7 +46,7 @@ export interface FollowerRow {
 export async function loadStatus(db: Db, statusId: number): Promise<StatusRow | undefined> {
   const rows = await db.all<StatusRow>(sql`
     SELECT s.id, s.account_id, s.visibility, s.language, s.in_reply_to_account_id, s.reblog_of_id,
-      a.domain AS author_domain, a.suspended_at AS author_suspended,
+      a.domain AS author_domain, a.suspended_at AS author_suspended, a.silenced_at AS author_silenced,
       EXISTS (SELECT 1 FROM users WHERE account_id = s.account_id) AS author_local,
       o.account_id AS reblog_author_id, oa.domain AS reblog_author_domain,
       (SELECT count(*) FROM mentions WHERE status_id IN (s.id, s.reblog_of_id)) AS mention_count,
@@ -81,6 +83,8 @@ export function newLocalStatusRow(s: {
     reblog_of_id: null,
     author_domain: null,
     author_suspended: null,
+    // A silenced local author cannot post in public (compose.ts): nothing of theirs reaches the channels.
+    author_silenced: null,
     author_local: 1,
     reblog_author_id: null,
     reblog_author_domain: null,

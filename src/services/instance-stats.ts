@@ -12,10 +12,12 @@
  * - weekly activity: a primary-key range over the last 12 weeks of statuses (all of them, local and
  *   remote) and two passes over `users`.
  */
+
 import { and, asc, eq, gte, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { type Account, type AccountRole, accounts, oauthAccessTokens, statuses, users } from "../db/schema";
 import { idFloor } from "../ids";
+import { policyForHost } from "./domain-policy";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const WEEK_MS = 7 * DAY_MS;
@@ -159,7 +161,10 @@ export async function knownPeers(db: Db): Promise<string[]> {
     .from(accounts)
     .where(isNotNull(accounts.domain))
     .orderBy(asc(accounts.domain));
-  return rows.flatMap((r) => (r.domain ? [r.domain] : []));
+  const peers: string[] = [];
+  // Mastodon leaves suspended servers out of the peers it lists.
+  for (const r of rows) if (r.domain && (await policyForHost(db, r.domain))?.severity !== "suspend") peers.push(r.domain);
+  return peers;
 }
 
 /** Monday 00:00 UTC of the week containing `now`, as Mastodon's `beginning_of_week` in UTC. */

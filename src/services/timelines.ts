@@ -255,7 +255,8 @@ async function hydratePage(ctx: TimelineContext, range: Awaited<ReturnType<typeo
 
 /**
  * Mastodon's PublicFeed: public, not boosts, not replies to others (show_replies_in_public_timelines
- * is off by default), optionally local/remote/media only, minus what the viewer blocks or mutes.
+ * is off by default), not by silenced accounts (PublicFeed's `Account.without_silenced`), optionally
+ * local/remote/media only, minus what the viewer blocks or mutes.
  */
 export async function publicTimeline(ctx: TimelineContext, options: PublicOptions, page: PageParams): Promise<TimelinePage> {
   const range = await collect(page, async (bounds, n) => {
@@ -264,6 +265,7 @@ export async function publicTimeline(ctx: TimelineContext, options: PublicOption
     const rows = await ctx.db.all<{ id: number; ok: number }>(sql`
       SELECT s.id, (
         (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id) ${media} ${languageFilter(ctx.languages)}
+        AND (SELECT silenced_at FROM accounts WHERE id = s.account_id) IS NULL
         ${viewerFilter(ctx.viewerId)}
       ) AS ok
       FROM statuses s INDEXED BY statuses_public_timeline

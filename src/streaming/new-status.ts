@@ -68,7 +68,8 @@ export async function streamNewStatus(env: Bindings, status: MastodonStatus, row
       if (!first) return;
       await toFollowers(env, status, deliveriesByShard(reads.shardOf, await db.batch([first, ...rest])));
     };
-    await Promise.all([followers(), channels ? toAllShards(env, channels) : undefined]);
+    const broadcast = channels && loaded.author_silenced === null ? toAllShards(env, channels) : undefined;
+    await Promise.all([followers(), broadcast]);
   } catch (err) {
     console.error(`streaming: status ${status.id} not streamed`, err);
   }

@@ -19,6 +19,7 @@ import {
   rejectSignUp,
   setReportResolved,
 } from "../services/moderation";
+import type { Params } from "../util/params";
 import { csrfToken } from "./csrf";
 import { CsrfField, Messages, noticeFor, redirect, renderPage, requireSession, settingsForm } from "./pages";
 import type { WebSessionContext } from "./session";
@@ -27,7 +28,7 @@ export const adminRoutes = new Hono<AppEnv>();
 
 const NOT_STAFF = "This page is for the moderators and administrators of this server";
 
-async function staffSession(c: Context<AppEnv>): Promise<WebSessionContext | Response> {
+export async function staffSession(c: Context<AppEnv>): Promise<WebSessionContext | Response> {
   const session = await requireSession(c);
   if (session instanceof Response) return session;
   if (!isStaff(session.user.role)) throw new ApiError(403, NOT_STAFF);
@@ -35,18 +36,18 @@ async function staffSession(c: Context<AppEnv>): Promise<WebSessionContext | Res
 }
 
 /** A staff form post: CSRF, session and role checked. */
-async function staffForm(c: Context<AppEnv>): Promise<WebSessionContext | Response> {
+export async function staffForm(c: Context<AppEnv>): Promise<{ params: Params; session: WebSessionContext } | Response> {
   const form = await settingsForm(c);
   if (form instanceof Response) return form;
   if (!isStaff(form.session.user.role)) throw new ApiError(403, NOT_STAFF);
-  return form.session;
+  return form;
 }
 
 function acct(username: string, domain: string | null): string {
   return domain === null ? `@${username}` : `@${username}@${domain}`;
 }
 
-function when(ms: number): string {
+export function when(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
@@ -64,11 +65,12 @@ function plainText(text: string, content: string): string {
     .trim();
 }
 
-function Nav() {
+export function Nav() {
   return (
     <p>
       <a href="/admin/reports">Open reports</a> · <a href="/admin/reports?resolved=1">Resolved reports</a> ·{" "}
-      <a href="/admin/accounts/pending">Sign-ups waiting for review</a> · <a href="/settings">Settings</a>
+      <a href="/admin/accounts/pending">Sign-ups waiting for review</a> · <a href="/admin/domain_blocks">Blocked servers</a> ·{" "}
+      <a href="/settings">Settings</a>
     </p>
   );
 }

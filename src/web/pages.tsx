@@ -94,6 +94,8 @@ const NOTICES: Record<string, string> = {
   report_reopened: "The report has been reopened.",
   sign_up_approved: "The account has been approved. It can sign in now.",
   sign_up_rejected: "The sign-up has been rejected and the account deleted.",
+  domain_blocked: "The server has been blocked. Its accounts are being changed in the background.",
+  domain_unblocked: "The block has been lifted.",
 };
 
 export function noticeFor(c: Context<AppEnv>): string | undefined {

@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { adminRoutes } from "./admin";
+import { adminDomainBlockRoutes } from "./admin-domain-blocks";
 import { errorPage } from "./error-page";
 import { settingsRoutes } from "./settings";
 import { aliasSettingsRoutes } from "./settings-aliases";
@@ -32,6 +33,7 @@ webRoutes.route("/", importSettingsRoutes);
 webRoutes.route("/", aliasSettingsRoutes);
 webRoutes.route("/", migrationSettingsRoutes);
 webRoutes.route("/", adminRoutes);
+webRoutes.route("/", adminDomainBlockRoutes);
 
 webRoutes.onError((err, c) => {
   if (err instanceof ApiError) return errorPage(c, err);

@@ -10,6 +10,7 @@
 import type { Config } from "../../config";
 import type { Db } from "../../db/client";
 import type { DeliveryMessage } from "../../queue/messages";
+import { isSuspendedUrl } from "../../services/domain-policy";
 import { PETREL_VERSION } from "../../version";
 import { type Fetcher, unfetchableReason } from "../fetch";
 import { accountSigningKey, instanceActorSigningKey, type SigningKey } from "../keys";
@@ -161,13 +162,19 @@ export async function deliverMessage(
   const ua = `Petrel/${PETREL_VERSION} (+${ctx.config.baseUrl}/)`;
   const post = { fetch: ctx.fetch, now: ctx.now, timeoutMs: ctx.timeoutMs, userAgent: ua };
 
+  // A server staff suspended gets nothing, not even a follow request (the block ended the follows
+  // and refuses its activities, so nothing sent there could be answered).
+  const blocked = new Set<string>();
+  for (const s of servers) if (await isSuspendedUrl(ctx.db, s.origin)) blocked.add(s.origin);
   const skipped = new Map<string, number>();
   const sent = targets.filter((t) => {
+    if (blocked.has(t.server.origin)) return false;
     if (bypass || !states.origins.get(t.server.origin)?.unavailable) return true;
     skipped.set(t.server.domain, (skipped.get(t.server.domain) ?? 0) + 1);
     return false;
   });
   for (const [domain, n] of skipped) console.log(`delivery: skipped ${n} inbox(es) on unavailable ${domain}`);
+  for (const origin of blocked) console.log(`delivery: dropped the inbox(es) on ${origin}, a blocked server`);
   stats.skipped += targets.length - sent.length;
 
   const deferred: string[] = [];

@@ -7,6 +7,7 @@
 import type { Account } from "../../db/schema";
 import { reports } from "../../db/schema-surface";
 import { newId } from "../../ids";
+import { policyForHost } from "../../services/domain-policy";
 import { notifyStaffOfReport } from "../../services/staff-notifications";
 import type { Activity } from "../vocab/activity";
 import { findLocalAccount, findStatusByUri, type InboxContext, isLocalUri } from "./context";
@@ -16,6 +17,9 @@ import type { Outcome } from "./create";
 const COMMENT_MAX = 1000;
 
 export async function handleFlag(ctx: InboxContext, activity: Activity, actor: Account): Promise<Outcome> {
+  // Staff chose not to hear reports from this server (a domain block with reject_reports).
+  if ((await policyForHost(ctx.db, actor.domain))?.rejectReports)
+    return { done: true, note: "reports from this server are rejected" };
   const local = activity.objects.filter((uri) => isLocalUri(ctx, uri));
   let targetId: number | undefined;
   for (const uri of local) {

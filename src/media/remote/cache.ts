@@ -13,6 +13,7 @@ import type { Db } from "../../db/client";
 import { accounts, mediaAttachments } from "../../db/schema";
 import { type CacheKind, customEmojis, type MediaCacheRow, mediaCache } from "../../db/schema-media";
 import type { Fetcher } from "../../federation/fetch";
+import { policyForUrl } from "../../services/domain-policy";
 import { serveObject } from "../serve";
 import { deleteObjects, putObject } from "../store";
 import { fetchRemoteMedia, type MediaFetchOptions } from "./fetch-media";
@@ -89,6 +90,13 @@ export async function ensureCached(
       await ctx.db.update(mediaCache).set({ lastUsedAt: now }).where(eq(mediaCache.remoteUrl, remoteUrl));
     }
     return { ...hit, lastUsedAt: Math.max(hit.lastUsedAt, now - TOUCH_INTERVAL_MS) };
+  }
+  const policy = await policyForUrl(ctx.db, remoteUrl);
+  if (policy && (policy.rejectMedia || policy.severity === "suspend")) {
+    console.log(
+      `remote media not cached (${policy.domain} is blocked${policy.rejectMedia ? " with its media" : ""}): ${remoteUrl}`,
+    );
+    return undefined;
   }
   const fetched = await fetchRemoteMedia(ctx.config, ctx.fetcher, remoteUrl, LIMITS[kind]);
   if (!fetched.ok) {

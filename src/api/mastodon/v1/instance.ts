@@ -2,14 +2,9 @@
  * `GET /api/v1/instance` and its sub-resources, plus the instance thumbnail image. None needs a token.
  */
 import { Hono } from "hono";
-import {
-  type MastodonDomainBlock,
-  serializeActivity,
-  serializeExtendedDescription,
-  serializeRules,
-  serializeV1Instance,
-} from "../../../entities/instance";
+import { serializeActivity, serializeExtendedDescription, serializeRules, serializeV1Instance } from "../../../entities/instance";
 import type { AppEnv } from "../../../env";
+import { publicDomainBlocks } from "../../../services/domain-blocks";
 import { instanceStatsWithContact, knownPeers, weeklyActivity } from "../../../services/instance-stats";
 import { thumbnailPng } from "../../../web/instance-thumbnail";
 
@@ -35,8 +30,7 @@ instanceV1Routes.get("/api/v1/instance/extended_description", (c) =>
   c.json(serializeExtendedDescription(c.get("config"), Date.now()), 200, CACHE),
 );
 
-// Moderation (a later issue) fills this in; until then Petrel blocks no domains.
-instanceV1Routes.get("/api/v1/instance/domain_blocks", (c) => c.json([] satisfies MastodonDomainBlock[], 200, CACHE));
+instanceV1Routes.get("/api/v1/instance/domain_blocks", async (c) => c.json(await publicDomainBlocks(c.get("db")), 200, CACHE));
 
 // Translation is disabled (configuration.translation.enabled = false): no language pairs.
 instanceV1Routes.get("/api/v1/instance/translation_languages", (c) => c.json({}, 200, CACHE));

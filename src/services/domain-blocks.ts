@@ -1,0 +1,233 @@
+/**
+ * Instance-wide domain blocks, as Mastodon's BlockDomainService and UnblockDomainService: staff block
+ * a remote server (and its subdomains) with a severity.
+ * - suspend: its accounts are suspended (hidden everywhere) and every follow to or from them ends;
+ *   no activity from it is accepted, none is delivered to it, nothing is fetched from it.
+ * - silence: its accounts are limited (out of public timelines, their notifications to people who
+ *   do not follow them filtered).
+ * - noop: neither; only the rejections.
+ * Any severity may also reject its media (never fetched into this server's storage: the media proxy
+ * sends clients to the remote URL, as for any file it cannot cache) and its reports (Flag dropped).
+ *
+ * Enforcement reads src/services/domain-policy.ts. The accounts already stored are changed by the
+ * FANOUT consumer, a page at a time (`domain_block.accounts`), so a block of a server with thousands
+ * of known accounts never holds one request. A block is committed with its event-outbox row, so a
+ * failing queue delays that work to the next cron tick rather than losing it. Lifting a block
+ * restores the accounts it marked (their suspended_at / silenced_at equal to its created_at); the
+ * follows it ended stay ended, as on Mastodon.
+ */
+import { desc, eq, sql } from "drizzle-orm";
+import type { Config } from "../config";
+import type { Db } from "../db/client";
+import { type DomainBlockSeverity, type InstanceDomainBlock, instanceDomainBlocks } from "../db/schema-moderation";
+import type { MastodonDomainBlock } from "../entities/instance";
+import { newId } from "../ids";
+import type { FanoutMessage } from "../queue/messages";
+import { forgetDomainPolicies } from "./domain-policy";
+import { batchSql } from "./relationships/common";
+
+/** Accounts changed per FANOUT page (one batch of a few statements over at most this many ids). */
+export const DOMAIN_BLOCK_PAGE = 200;
+
+export type DomainBlockAccountsMessage = Extract<FanoutMessage, { type: "domain_block.accounts" }>;
+
+export interface DomainBlockInput {
+  domain: string;
+  severity: string;
+  rejectMedia: boolean;
+  rejectReports: boolean;
+  privateComment: string;
+  publicComment: string;
+  obfuscate: boolean;
+}
+
+export type DomainBlockResult = { ok: true; block: InstanceDomainBlock; outboxId: number } | { ok: false; error: string };
+
+const SEVERITIES: readonly DomainBlockSeverity[] = ["suspend", "silence", "noop"];
+
+/**
+ * The host a staff member typed, as accounts store it: lower case, IDN as punycode, with a port
+ * only when one was given; a pasted URL or handle is reduced to its host. Null when not a host.
+ */
+export function normalizeBlockDomain(raw: string): string | null {
+  const text = (
+    raw
+      .trim()
+      .toLowerCase()
+      .replace(/^[a-z][a-z0-9+.-]*:\/\//, "")
+      .replace(/^@?[^@/]*@/, "")
+      .split(/[/?#]/)[0] ?? ""
+  ).replace(/\.$/, "");
+  if (text === "" || /[\s@]/.test(text)) return null;
+  try {
+    const host = new URL(`https://${text}/`).host;
+    return /^[a-z0-9.[\]:-]+$/.test(host) && !host.startsWith(".") ? host : null;
+  } catch {
+    return null;
+  }
+}
+
+function isOwnDomain(config: Config, domain: string): boolean {
+  const own = [config.localDomain, config.webDomain];
+  return own.some((d) => d === domain || d.endsWith(`.${domain}`));
+}
+
+/** Blocks a domain; the accounts on it are then changed by the FANOUT consumer (send `outboxId`). */
+export async function createDomainBlock(
+  db: Db,
+  config: Config,
+  input: DomainBlockInput,
+  now = Date.now(),
+): Promise<DomainBlockResult> {
+  const domain = normalizeBlockDomain(input.domain);
+  if (!domain) return { ok: false, error: "That is not a domain name" };
+  if (isOwnDomain(config, domain)) return { ok: false, error: "This server's own domain cannot be blocked" };
+  const severity = SEVERITIES.find((s) => s === input.severity);
+  if (!severity) return { ok: false, error: "Severity must be suspend, silence or noop" };
+  const block: InstanceDomainBlock = {
+    id: newId(now),
+    domain,
+    severity,
+    rejectMedia: input.rejectMedia,
+    rejectReports: input.rejectReports,
+    privateComment: input.privateComment.trim().slice(0, 1000),
+    publicComment: input.publicComment.trim().slice(0, 1000),
+    obfuscate: input.obfuscate,
+    createdAt: now,
+  };
+  const message: DomainBlockAccountsMessage = { type: "domain_block.accounts", v: 1, op: "apply", domain, marker: now, after: 0 };
+  const [inserted, outbox] = await batchSql(db, [
+    sql`INSERT OR IGNORE INTO instance_domain_blocks (id, domain, severity, reject_media, reject_reports,
+      private_comment, public_comment, obfuscate, created_at)
+      VALUES (${block.id}, ${domain}, ${severity}, ${block.rejectMedia ? 1 : 0}, ${block.rejectReports ? 1 : 0},
+      ${block.privateComment}, ${block.publicComment}, ${block.obfuscate ? 1 : 0}, ${now}) RETURNING id`,
+    // The work on stored accounts: only for the two severities that change them.
+    sql`INSERT INTO event_outbox (message, created_at)
+      SELECT ${JSON.stringify(message)}, ${now}
+      WHERE ${severity} <> 'noop' AND EXISTS (SELECT 1 FROM instance_domain_blocks WHERE id = ${block.id})
+      RETURNING id`,
+  ]);
+  if (!inserted || inserted.length === 0) return { ok: false, error: `${domain} is already blocked` };
+  forgetDomainPolicies();
+  return { ok: true, block, outboxId: Number(outbox?.[0]?.id ?? 0) };
+}
+
+/** Lifts a block; the accounts it marked are restored by the FANOUT consumer (send `outboxId`). */
+export async function removeDomainBlock(
+  db: Db,
+  id: number,
+  now = Date.now(),
+): Promise<{ block: InstanceDomainBlock; outboxId: number } | null> {
+  const block = (await db.select().from(instanceDomainBlocks).where(eq(instanceDomainBlocks.id, id)).limit(1))[0];
+  if (!block) return null;
+  const message: DomainBlockAccountsMessage = {
+    type: "domain_block.accounts",
+    v: 1,
+    op: "lift",
+    domain: block.domain,
+    marker: block.createdAt,
+    after: 0,
+  };
+  const [deleted, outbox] = await batchSql(db, [
+    sql`DELETE FROM instance_domain_blocks WHERE id = ${id} RETURNING id`,
+    sql`INSERT INTO event_outbox (message, created_at)
+      SELECT ${JSON.stringify(message)}, ${now} WHERE ${block.severity} <> 'noop' AND changes() > 0 RETURNING id`,
+  ]);
+  if (!deleted || deleted.length === 0) return null;
+  forgetDomainPolicies();
+  return { block, outboxId: Number(outbox?.[0]?.id ?? 0) };
+}
+
+/** Every block, newest first (bounded: the policy cache reads at most as many). */
+export function listDomainBlocks(db: Db, limit = 20_000): Promise<InstanceDomainBlock[]> {
+  return db.select().from(instanceDomainBlocks).orderBy(desc(instanceDomainBlocks.id)).limit(limit);
+}
+
+/** Accounts on `domain` or a subdomain of it (a stored host may carry a port). */
+function onDomain(domain: string) {
+  return sql`(a.domain = ${domain} OR substr(a.domain, -${domain.length + 1}) = ${`.${domain}`}
+    OR substr(a.domain, 1, ${domain.length + 1}) = ${`${domain}:`})`;
+}
+
+/**
+ * One page of a block's work on stored accounts; the next page's message, or null when done.
+ * apply: suspend (ending follows and follow requests both ways) or silence the accounts not already
+ * so, marking them with the block's created_at. lift: clear exactly those marks. A page delivered
+ * twice changes nothing more. An apply whose block has since been lifted (or replaced) stops.
+ */
+export async function domainBlockAccountsPage(
+  db: Db,
+  m: DomainBlockAccountsMessage,
+  now = Date.now(),
+): Promise<DomainBlockAccountsMessage | null> {
+  const block = (
+    await db
+      .select({ severity: instanceDomainBlocks.severity, createdAt: instanceDomainBlocks.createdAt })
+      .from(instanceDomainBlocks)
+      .where(eq(instanceDomainBlocks.domain, m.domain))
+      .limit(1)
+  )[0];
+  if (m.op === "apply" && (!block || block.createdAt !== m.marker)) return null;
+  const rows = await db.all<{ id: number }>(sql`
+    SELECT a.id FROM accounts a
+    WHERE a.id > ${m.after} AND a.domain IS NOT NULL AND ${onDomain(m.domain)}
+    ORDER BY a.id LIMIT ${DOMAIN_BLOCK_PAGE}`);
+  if (rows.length === 0) return null;
+  const ids = JSON.stringify(rows.map((r) => r.id));
+  const inPage = sql`IN (SELECT value FROM json_each(${ids}))`;
+  if (m.op === "lift") {
+    await batchSql(db, [
+      sql`UPDATE accounts SET suspended_at = NULL, updated_at = ${now} WHERE id ${inPage} AND suspended_at = ${m.marker}`,
+      sql`UPDATE accounts SET silenced_at = NULL, updated_at = ${now} WHERE id ${inPage} AND silenced_at = ${m.marker}`,
+    ]);
+  } else if (block?.severity === "suspend") {
+    await batchSql(db, [
+      sql`UPDATE accounts SET suspended_at = ${m.marker}, updated_at = ${now} WHERE id ${inPage} AND suspended_at IS NULL`,
+      // Counters follow through the triggers, as when a remote actor deletes itself.
+      sql`DELETE FROM follows WHERE account_id ${inPage}`,
+      sql`DELETE FROM follows WHERE target_account_id ${inPage}`,
+      sql`DELETE FROM follow_requests WHERE account_id ${inPage}`,
+      sql`DELETE FROM follow_requests WHERE target_account_id ${inPage}`,
+    ]);
+  } else if (block?.severity === "silence") {
+    await batchSql(db, [
+      sql`UPDATE accounts SET silenced_at = ${m.marker}, updated_at = ${now} WHERE id ${inPage} AND silenced_at IS NULL`,
+    ]);
+  }
+  const last = rows[rows.length - 1];
+  return rows.length === DOMAIN_BLOCK_PAGE && last ? { ...m, after: last.id } : null;
+}
+
+/**
+ * The domain with its middle starred out (dots kept), as Mastodon's DomainBlock#public_domain shows
+ * an obfuscated block: a quarter of its length stays visible at each end.
+ */
+export function obfuscateDomain(domain: string): string {
+  const visible = Math.floor(domain.length / 4);
+  return [...domain].map((ch, i) => (i > visible && i < domain.length - visible && ch !== "." ? "*" : ch)).join("");
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * `GET /api/v1/instance/domain_blocks`: suspensions and silences (Mastodon leaves noop blocks out),
+ * with the public comment. Petrel always publishes the list and its comments (Mastodon's
+ * show_domain_blocks and show_domain_blocks_rationale set to everyone).
+ */
+export async function publicDomainBlocks(db: Db): Promise<MastodonDomainBlock[]> {
+  const blocks = await listDomainBlocks(db);
+  const out: MastodonDomainBlock[] = [];
+  for (const b of blocks) {
+    if (b.severity === "noop") continue;
+    out.push({
+      domain: b.obfuscate ? obfuscateDomain(b.domain) : b.domain,
+      digest: await sha256Hex(b.domain),
+      severity: b.severity,
+      comment: b.publicComment === "" ? null : b.publicComment,
+    });
+  }
+  return out;
+}
