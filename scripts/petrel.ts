@@ -60,6 +60,10 @@ const GROUPS: Record<string, () => Promise<CommandGroup>> = {
     const m = await import("./commands/announcements");
     return { usage: m.ANNOUNCEMENTS_USAGE, run: m.announcementsCommand };
   },
+  domains: async () => {
+    const m = await import("./commands/domains");
+    return { usage: m.DOMAINS_USAGE, run: m.domainsCommand };
+  },
   reports: async () => {
     const m = await import("./commands/reports");
     return { usage: m.REPORTS_USAGE, run: m.reportsCommand };

@@ -78,6 +78,12 @@ export interface EventOutboxModule {
   ): { sql: string; params: Array<string | number> };
 }
 
+export interface DomainNamesModule {
+  normalizeBlockDomain(raw: string): string | null;
+  isOwnDomain(domain: string, own: readonly string[]): boolean;
+  domainBlockWork(op: "apply" | "lift", domain: string, marker: number): Record<string, unknown>;
+}
+
 export interface DbClientModule {
   /** `d1` is a D1Database binding (from getPlatformProxy). */
   createDb(d1: unknown): Db;
@@ -94,4 +100,5 @@ export const loadPasswordModule = () => load<PasswordModule>("crypto/password.ts
 export const loadErrorsModule = () => load<ErrorsModule>("errors.ts");
 export const loadIdsModule = () => load<IdsModule>("ids.ts");
 export const loadDbClientModule = () => load<DbClientModule>("db/client.ts");
+export const loadDomainNamesModule = () => load<DomainNamesModule>("util/domain-names.ts");
 export const loadEventOutboxModule = () => load<EventOutboxModule>("queue/event-outbox.ts");

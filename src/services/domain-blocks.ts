@@ -23,6 +23,8 @@ import { type DomainBlockSeverity, type InstanceDomainBlock, instanceDomainBlock
 import type { MastodonDomainBlock } from "../entities/instance";
 import { newId } from "../ids";
 import type { FanoutMessage } from "../queue/messages";
+import { domainBlockWork, isOwnDomain, normalizeBlockDomain, obfuscateDomain } from "../util/domain-names";
+import { suspensionStatements } from "./account-actions";
 import { forgetDomainPolicies } from "./domain-policy";
 import { batchSql } from "./relationships/common";
 
@@ -45,33 +47,6 @@ export type DomainBlockResult = { ok: true; block: InstanceDomainBlock; outboxId
 
 const SEVERITIES: readonly DomainBlockSeverity[] = ["suspend", "silence", "noop"];
 
-/**
- * The host a staff member typed, as accounts store it: lower case, IDN as punycode, with a port
- * only when one was given; a pasted URL or handle is reduced to its host. Null when not a host.
- */
-export function normalizeBlockDomain(raw: string): string | null {
-  const text = (
-    raw
-      .trim()
-      .toLowerCase()
-      .replace(/^[a-z][a-z0-9+.-]*:\/\//, "")
-      .replace(/^@?[^@/]*@/, "")
-      .split(/[/?#]/)[0] ?? ""
-  ).replace(/\.$/, "");
-  if (text === "" || /[\s@]/.test(text)) return null;
-  try {
-    const host = new URL(`https://${text}/`).host;
-    return /^[a-z0-9.[\]:-]+$/.test(host) && !host.startsWith(".") ? host : null;
-  } catch {
-    return null;
-  }
-}
-
-function isOwnDomain(config: Config, domain: string): boolean {
-  const own = [config.localDomain, config.webDomain];
-  return own.some((d) => d === domain || d.endsWith(`.${domain}`));
-}
-
 /** Blocks a domain; the accounts on it are then changed by the FANOUT consumer (send `outboxId`). */
 export async function createDomainBlock(
   db: Db,
@@ -81,7 +56,8 @@ export async function createDomainBlock(
 ): Promise<DomainBlockResult> {
   const domain = normalizeBlockDomain(input.domain);
   if (!domain) return { ok: false, error: "That is not a domain name" };
-  if (isOwnDomain(config, domain)) return { ok: false, error: "This server's own domain cannot be blocked" };
+  if (isOwnDomain(domain, [config.localDomain, config.webDomain]))
+    return { ok: false, error: "This server's own domain cannot be blocked" };
   const severity = SEVERITIES.find((s) => s === input.severity);
   if (!severity) return { ok: false, error: "Severity must be suspend, silence or noop" };
   const block: InstanceDomainBlock = {
@@ -95,7 +71,7 @@ export async function createDomainBlock(
     obfuscate: input.obfuscate,
     createdAt: now,
   };
-  const message: DomainBlockAccountsMessage = { type: "domain_block.accounts", v: 1, op: "apply", domain, marker: now, after: 0 };
+  const message: DomainBlockAccountsMessage = domainBlockWork("apply", domain, now);
   const [inserted, outbox] = await batchSql(db, [
     sql`INSERT OR IGNORE INTO instance_domain_blocks (id, domain, severity, reject_media, reject_reports,
       private_comment, public_comment, obfuscate, created_at)
@@ -120,14 +96,7 @@ export async function removeDomainBlock(
 ): Promise<{ block: InstanceDomainBlock; outboxId: number } | null> {
   const block = (await db.select().from(instanceDomainBlocks).where(eq(instanceDomainBlocks.id, id)).limit(1))[0];
   if (!block) return null;
-  const message: DomainBlockAccountsMessage = {
-    type: "domain_block.accounts",
-    v: 1,
-    op: "lift",
-    domain: block.domain,
-    marker: block.createdAt,
-    after: 0,
-  };
+  const message: DomainBlockAccountsMessage = domainBlockWork("lift", block.domain, block.createdAt);
   const [deleted, outbox] = await batchSql(db, [
     sql`DELETE FROM instance_domain_blocks WHERE id = ${id} RETURNING id`,
     sql`INSERT INTO event_outbox (message, created_at)
@@ -181,14 +150,7 @@ export async function domainBlockAccountsPage(
       sql`UPDATE accounts SET silenced_at = NULL, updated_at = ${now} WHERE id ${inPage} AND silenced_at = ${m.marker}`,
     ]);
   } else if (block?.severity === "suspend") {
-    await batchSql(db, [
-      sql`UPDATE accounts SET suspended_at = ${m.marker}, updated_at = ${now} WHERE id ${inPage} AND suspended_at IS NULL`,
-      // Counters follow through the triggers, as when a remote actor deletes itself.
-      sql`DELETE FROM follows WHERE account_id ${inPage}`,
-      sql`DELETE FROM follows WHERE target_account_id ${inPage}`,
-      sql`DELETE FROM follow_requests WHERE account_id ${inPage}`,
-      sql`DELETE FROM follow_requests WHERE target_account_id ${inPage}`,
-    ]);
+    await batchSql(db, suspensionStatements(inPage, m.marker, now));
   } else if (block?.severity === "silence") {
     await batchSql(db, [
       sql`UPDATE accounts SET silenced_at = ${m.marker}, updated_at = ${now} WHERE id ${inPage} AND silenced_at IS NULL`,
@@ -196,15 +158,6 @@ export async function domainBlockAccountsPage(
   }
   const last = rows[rows.length - 1];
   return rows.length === DOMAIN_BLOCK_PAGE && last ? { ...m, after: last.id } : null;
-}
-
-/**
- * The domain with its middle starred out (dots kept), as Mastodon's DomainBlock#public_domain shows
- * an obfuscated block: a quarter of its length stays visible at each end.
- */
-export function obfuscateDomain(domain: string): string {
-  const visible = Math.floor(domain.length / 4);
-  return [...domain].map((ch, i) => (i > visible && i < domain.length - visible && ch !== "." ? "*" : ch)).join("");
 }
 
 async function sha256Hex(text: string): Promise<string> {

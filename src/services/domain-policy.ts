@@ -11,6 +11,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import type { DomainBlockSeverity } from "../db/schema-moderation";
+import { domainCandidates } from "../util/domain-names";
 
 export interface DomainPolicy {
   domain: string;
@@ -54,23 +55,6 @@ async function rules(db: Db): Promise<Map<string, DomainPolicy>> {
   }
   cached = { until: now + POLICY_TTL_MS, rules: map };
   return map;
-}
-
-/**
- * The names a rule for `host` may be stored under, most specific first: the host as given (with
- * its port), then its name and each parent domain (a rule for `example.com` covers
- * `social.example.com`, as Mastodon's DomainBlock.rule_for). An IP address covers only itself.
- */
-export function domainCandidates(host: string): string[] {
-  const h = host.trim().toLowerCase();
-  if (h === "") return [];
-  const name = h.startsWith("[") ? h.slice(0, h.indexOf("]") + 1) : (h.split(":")[0] ?? h);
-  const out = [h];
-  if (name !== h) out.push(name);
-  if (name.startsWith("[") || /^\d+(\.\d+){3}$/.test(name)) return out;
-  const labels = name.split(".");
-  for (let i = 1; i < labels.length; i++) out.push(labels.slice(i).join("."));
-  return out;
 }
 
 /** The rule that applies to `host` (null: a local account, no rule), the most specific one. */

@@ -153,7 +153,9 @@ adminRoutes.get("/admin/reports/:id{[0-9]+}", async (c) => {
       <Messages notice={noticeFor(c)} />
       <dl>
         <dt>Reported account</dt>
-        <dd>{acct(r.target, r.target_domain)}</dd>
+        <dd>
+          <a href={`/admin/accounts/${r.target_id}`}>{acct(r.target, r.target_domain)}</a>
+        </dd>
         <dt>Reported by</dt>
         <dd>{acct(r.reporter, r.reporter_domain)}</dd>
         <dt>Filed</dt>

@@ -96,6 +96,10 @@ const NOTICES: Record<string, string> = {
   sign_up_rejected: "The sign-up has been rejected and the account deleted.",
   domain_blocked: "The server has been blocked. Its accounts are being changed in the background.",
   domain_unblocked: "The block has been lifted.",
+  account_suspend: "The account has been suspended.",
+  account_unsuspend: "The suspension has been lifted.",
+  account_silence: "The account has been limited.",
+  account_unsilence: "The limit has been lifted.",
 };
 
 export function noticeFor(c: Context<AppEnv>): string | undefined {

@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { adminRoutes } from "./admin";
+import { adminAccountRoutes } from "./admin-accounts";
 import { adminDomainBlockRoutes } from "./admin-domain-blocks";
 import { errorPage } from "./error-page";
 import { settingsRoutes } from "./settings";
@@ -34,6 +35,7 @@ webRoutes.route("/", aliasSettingsRoutes);
 webRoutes.route("/", migrationSettingsRoutes);
 webRoutes.route("/", adminRoutes);
 webRoutes.route("/", adminDomainBlockRoutes);
+webRoutes.route("/", adminAccountRoutes);
 
 webRoutes.onError((err, c) => {
   if (err instanceof ApiError) return errorPage(c, err);

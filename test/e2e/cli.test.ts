@@ -266,6 +266,64 @@ describe("petrel accounts (local state)", SLOW, () => {
         socket.close();
       }
     });
+
+    it("blocks a server: the running instance lists it and suspends its stored accounts after the cron; unblock lifts it", async () => {
+      if (!server) throw new Error("server not started");
+      const sql = async <T>(query: string, params: Array<string | number> = []): Promise<T[]> => {
+        const db = await LocalD1Executor.open(stateDir);
+        try {
+          return await db.all<T>(query, params);
+        } finally {
+          await db.close();
+        }
+      };
+      await sql(
+        "INSERT INTO accounts (id, username, acct_key, domain, uri, url, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, 1)",
+        [
+          4_242_424_242,
+          "spammer",
+          "spammer@spam.example",
+          "spam.example",
+          "https://spam.example/u/spammer",
+          "https://spam.example/@spammer",
+        ],
+      );
+      const blocked = await runPetrel(stateDir, [
+        "domains",
+        "block",
+        "https://Spam.Example/",
+        "--public-comment",
+        "spam, mostly",
+      ]);
+      expect(blocked.code, blocked.stderr).toBe(0);
+      expect(blocked.stdout).toContain("Blocked spam.example (suspend)");
+      const twice = await runPetrel(stateDir, ["domains", "block", "spam.example"]);
+      expect(twice.code).toBe(1);
+      expect(twice.stderr).toContain("spam.example is already blocked");
+      expect((await runPetrel(stateDir, ["domains", "block", "spam.example", "--severity", "ban"])).code).toBe(2);
+
+      const listed = await (await fetch(`${server.baseUrl}/api/v1/instance/domain_blocks`)).json();
+      expect(listed).toEqual([
+        { domain: "spam.example", digest: expect.stringMatching(/^[0-9a-f]{64}$/), severity: "suspend", comment: "spam, mostly" },
+      ]);
+      const suspended = async () =>
+        (await sql<{ s: number | null }>("SELECT suspended_at AS s FROM accounts WHERE id = 4242424242"))[0]?.s;
+      const waitFor = async (done: () => Promise<boolean>) => {
+        expect((await fetch(`${server?.baseUrl}/__scheduled?cron=${encodeURIComponent("* * * * *")}`)).status).toBe(200);
+        const started = Date.now();
+        while (!(await done()) && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 250));
+      };
+      await waitFor(async () => (await suspended()) != null);
+      expect(await suspended()).not.toBeNull();
+      expect((await fetch(`${server.baseUrl}/api/v1/accounts/4242424242`)).status).toBe(404);
+
+      const lifted = await runPetrel(stateDir, ["domains", "unblock", "spam.example"]);
+      expect(lifted.code, lifted.stderr).toBe(0);
+      await waitFor(async () => (await suspended()) == null);
+      expect(await suspended()).toBeNull();
+      expect(await (await fetch(`${server.baseUrl}/api/v1/instance/domain_blocks`)).json()).toEqual([]);
+      expect((await runPetrel(stateDir, ["domains", "list"])).stdout).toContain("0 blocked domains");
+    });
   });
 });
 
