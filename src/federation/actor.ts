@@ -73,6 +73,7 @@ export interface ActorDocumentOptions {
 }
 
 export function localActorDocument(config: Config, account: Account, key: PublicKeyInfo, options: ActorDocumentOptions = {}) {
+  if (account.suspendedAt !== null && !options.barebones) return suspendedActorDocument(config, account, key);
   const id = actorUri(config, account.username);
   const type = account.bot ? "Service" : account.group ? "Group" : "Person";
   const core = {
@@ -111,6 +112,39 @@ export function localActorDocument(config: Config, account: Account, key: Public
     ...(options.movedTo ? { movedTo: options.movedTo } : {}),
     ...(icon ? { icon } : {}),
     ...(header ? { image: header } : {}),
+  };
+}
+
+/**
+ * A local account suspended by staff, as Mastodon's ActorSerializer shows one: still an actor (the
+ * suspension can be lifted, and a 410 would make peers delete the account and its posts), with its
+ * key, an empty profile and `suspended: true`, which Mastodon reads as a suspension by the origin.
+ */
+function suspendedActorDocument(config: Config, account: Account, key: PublicKeyInfo) {
+  const id = actorUri(config, account.username);
+  return {
+    "@context": ACTOR_CONTEXT,
+    id,
+    type: account.bot ? "Service" : account.group ? "Group" : "Person",
+    preferredUsername: account.username,
+    inbox: `${id}/inbox`,
+    outbox: `${id}/outbox`,
+    following: `${id}/following`,
+    followers: `${id}/followers`,
+    url: profileUrl(config, account.username),
+    publicKey: publicKey(id, key),
+    endpoints: { sharedInbox: `${config.baseUrl}/inbox` },
+    name: "",
+    summary: "",
+    manuallyApprovesFollowers: account.locked,
+    discoverable: false,
+    indexable: false,
+    published: publishedDay(account.createdAt),
+    memorial: account.memorial,
+    webfinger: `${account.username}@${config.localDomain}`,
+    tag: [],
+    attachment: [],
+    suspended: true,
   };
 }
 

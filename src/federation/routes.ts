@@ -44,8 +44,9 @@ export function createFederationRoutes(deps: FederationDeps = {}): Hono<Federati
     const found = await localAccountByUsername(db, username);
     if (!found?.approved) return c.text("Not Found", 404);
     const { account } = found;
-    if (account.suspendedAt !== null) return c.text("Gone", 410);
     if (!wantsActivityJson(c.req.header("accept"))) {
+      // Mastodon answers a suspended account's profile page with 403; its actor is still served.
+      if (account.suspendedAt !== null) return c.text("Forbidden", 403);
       return c.redirect(profileUrl(config, account.username), 302);
     }
     const key = await ensureAccountKey(db, config, account);

@@ -24,7 +24,6 @@ import type { MastodonDomainBlock } from "../entities/instance";
 import { newId } from "../ids";
 import type { FanoutMessage } from "../queue/messages";
 import { domainBlockWork, isOwnDomain, normalizeBlockDomain, obfuscateDomain } from "../util/domain-names";
-import { suspensionStatements } from "./account-actions";
 import { forgetDomainPolicies } from "./domain-policy";
 import { batchSql } from "./relationships/common";
 
@@ -150,7 +149,15 @@ export async function domainBlockAccountsPage(
       sql`UPDATE accounts SET silenced_at = NULL, updated_at = ${now} WHERE id ${inPage} AND silenced_at = ${m.marker}`,
     ]);
   } else if (block?.severity === "suspend") {
-    await batchSql(db, suspensionStatements(inPage, m.marker, now));
+    await batchSql(db, [
+      sql`UPDATE accounts SET suspended_at = ${m.marker}, updated_at = ${now} WHERE id ${inPage} AND suspended_at IS NULL`,
+      // As Mastodon's DeleteAccountService for a suspended server's accounts: their follows end both
+      // ways (counters follow through the triggers); nothing is sent to a server we no longer talk to.
+      sql`DELETE FROM follows WHERE account_id ${inPage}`,
+      sql`DELETE FROM follows WHERE target_account_id ${inPage}`,
+      sql`DELETE FROM follow_requests WHERE account_id ${inPage}`,
+      sql`DELETE FROM follow_requests WHERE target_account_id ${inPage}`,
+    ]);
   } else if (block?.severity === "silence") {
     await batchSql(db, [
       sql`UPDATE accounts SET silenced_at = ${m.marker}, updated_at = ${now} WHERE id ${inPage} AND silenced_at IS NULL`,

@@ -90,7 +90,7 @@ function act(action: AccountAction) {
     if (form instanceof Response) return form;
     const id = Number(c.req.param("id"));
     const { account, user } = form.session;
-    const result = await applyAccountAction(c.get("db"), { accountId: account.id, role: user.role }, id, action);
+    const result = await applyAccountAction(c.env, { accountId: account.id, role: user.role }, id, action);
     if (!result.ok) throw new ApiError(result.status, result.error);
     return redirect(c, `/admin/accounts/${id}?notice=account_${action}`);
   };

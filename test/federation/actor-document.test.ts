@@ -112,7 +112,7 @@ describe("GET /users/:username", () => {
     await actorJson(`/users/${account.username.toUpperCase()}`, "application/json");
   });
 
-  it("answers 404 for unknown and unapproved accounts and 410 for suspended ones", async () => {
+  it("answers 404 for unknown and unapproved accounts; a suspended one is an emptied actor marked suspended", async () => {
     expect((await get("/users/nobody_at_all_here", AS_JSON)).status).toBe(404);
     expect((await get("/users/not-a-name!", AS_JSON)).status).toBe(404);
     const pending = await createTestUser();
@@ -120,9 +120,17 @@ describe("GET /users/:username", () => {
     expect((await get(`/users/${pending.account.username}`, AS_JSON)).status).toBe(404);
     const suspended = await createTestUser();
     await db().update(accounts).set({ suspendedAt: Date.now() }).where(eq(accounts.id, suspended.account.id));
-    const gone = await get(`/users/${suspended.account.username}`, AS_JSON);
-    expect(gone.status).toBe(410);
-    expect(gone.headers.get("content-type")).not.toMatch(/json/);
+    await db()
+      .update(accounts)
+      .set({ displayName: "Spammer", note: "<p>buy</p>", fields: [{ name: "shop", value: "x", verified_at: null }] })
+      .where(eq(accounts.id, suspended.account.id));
+    // Mastodon serves a suspended actor (a 410 would make peers delete the account for good).
+    const doc = await actorJson(`/users/${suspended.account.username}`);
+    expect(doc).toMatchObject({ id: `${BASE}/users/${suspended.account.username}`, suspended: true, name: "", summary: "", attachment: [] });
+    expect((doc.publicKey as { publicKeyPem: string }).publicKeyPem).toContain("BEGIN PUBLIC KEY");
+    expect(doc).not.toHaveProperty("icon");
+    const page = await get(`/users/${suspended.account.username}`, "text/html");
+    expect(page.status).toBe(403);
   });
 });
 
