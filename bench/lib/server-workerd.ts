@@ -26,9 +26,10 @@ export async function startWorkerdServer(
   const port = await findFreePort();
   const config = process.env.BENCH_WRANGLER_CONFIG ? path.resolve(process.env.BENCH_WRANGLER_CONFIG) : WRANGLER_CONFIG;
   const { workerOptions } = unstable_getMiniflareWorkerOptions(config);
-  // BENCH_INSPECT=1: a DevTools inspector for CPU profiles (bench/lib/profile.ts); off by default.
-  // BENCH_COLLECT=1 (the streaming benchmark) needs it too.
-  const inspectorPort = process.env.BENCH_INSPECT || process.env.BENCH_COLLECT ? await findFreePort() : undefined;
+  // A DevTools inspector: the streaming benchmark collects workerd's heap through it once its sockets
+  // are open (unless BENCH_COLLECT=0), and BENCH_INSPECT=1 takes CPU profiles (bench/lib/profile.ts).
+  // Nothing is attached to it otherwise, so it costs nothing.
+  const inspectorPort = process.env.BENCH_INSPECT || process.env.BENCH_COLLECT !== "0" ? await findFreePort() : undefined;
   const pipe = (stream: Readable) => stream.setEncoding("utf8").on("data", logs.feed);
   const mf = new Miniflare({
     ...workerOptions,

@@ -1,30 +1,29 @@
 /**
  * Benchmark (c): streaming. N sockets (`ws`, the token as Sec-WebSocket-Protocol as masto.js sends
- * it), each subscribed to `public:local` and to its own `user` stream; the seed's 1,000 accounts all
+ * it; held by BENCH_CLIENT_THREADS client threads, default 2, socket-thread.ts says why), each subscribed to `public:local` and to its own `user` stream; the seed's 1,000 accounts all
  * follow `star`, so every post by `star` reaches each socket twice: once on `public:local` and once
  * on `user`. The posting request commits the status with the streams' reads, then calls each socket
  * shard once (src/streaming/new-status.ts); the FANOUT consumer then writes the 1,000 feeds. Posts
  * are measured one at a time, after one warm-up post: the next waits for the previous fanout, and
- * this process collects its own garbage in between (`collectClientGarbage`).
+ * the client threads collect their own garbage in between.
  *
  * Reported per stream: time from sending the POST to each socket's receipt (p50/p99 over every
  * socket and post), and the shards' own figure: the milliseconds a shard spent per frame it sent,
  * from its `streaming:` log lines (Date.now() in workerd advances on I/O, so this is an upper bound
  * that includes the shard's D1 reads: filters when not cached).
- * `BENCH_COLLECT=1` has workerd collect its heap once the sockets are open (see runStreaming).
+ * workerd collects its heap once the sockets are open (`BENCH_COLLECT=0` leaves it; see runStreaming).
  * `BENCH_TRACE=1` prints one line per post, with its CLOCK_MONOTONIC start (`t=`, ns) to line it up
  * with `perf record -k CLOCK_MONOTONIC -p <workerd>`.
  */
 import { execSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import v8 from "node:v8";
-import { runInNewContext } from "node:vm";
-import WebSocket from "ws";
+import { Worker } from "node:worker_threads";
 import { call, sleep } from "../lib/client";
 import { collectWorkerGarbage } from "../lib/profile";
 import { ACCOUNTS, tokenFor } from "../lib/seed";
 import type { Server } from "../lib/server";
 import { percentile, type Row } from "../lib/stats";
+import { type Command, nowMs, type Reply } from "./socket-thread";
 
 export interface StreamingResult {
   sockets: number;
@@ -44,64 +43,58 @@ export interface StreamingResult {
   secondPingFloor: number[];
 }
 
-interface Client {
-  ws: WebSocket;
-  received: Map<string, { user?: number; public?: number }>;
-  /** When the last `pong` arrived (the floor: the runtime answers `ping` without running our code). */
-  pongAt?: number;
-  pongs: number;
+/** The client threads, each with its share of the sockets (socket-thread.ts). */
+class ClientPool {
+  private constructor(private readonly threads: Worker[]) {}
+
+  static async open(server: Server, sockets: number, threads: number): Promise<ClientPool> {
+    const url = `${server.baseUrl.replace(/^http/, "ws")}/api/v1/streaming`;
+    const workers = Array.from({ length: threads }, () => new Worker(new URL("./socket-thread-boot.mjs", import.meta.url)));
+    const pool = new ClientPool(workers);
+    try {
+      await pool.all((t) => ({
+        t: "open",
+        url,
+        tokens: Array.from({ length: sockets }, (_, i) => i)
+          .filter((i) => i % threads === t)
+          .map((i) => tokenFor(i % ACCOUNTS)),
+      }));
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    return pool;
+  }
+
+  private ask(worker: Worker, command: Command): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (reply: Reply) => {
+        worker.off("error", onError);
+        if (reply.t === "error") reject(new Error(reply.message));
+        else resolve(reply);
+      };
+      const onError = (err: Error) => {
+        worker.off("message", onMessage);
+        reject(err);
+      };
+      worker.once("message", onMessage);
+      worker.once("error", onError);
+      worker.postMessage(command);
+    });
+  }
+
+  /** The same command (or one per thread) to every thread at once; their replies. */
+  all(command: Command | ((thread: number) => Command)): Promise<Reply[]> {
+    return Promise.all(this.threads.map((w, i) => this.ask(w, typeof command === "function" ? command(i) : command)));
+  }
+
+  async close(): Promise<void> {
+    await this.all({ t: "close" }).catch(() => undefined);
+    await Promise.all(this.threads.map((w) => w.terminate()));
+  }
 }
 
-function open(server: Server, index: number): Promise<Client> {
-  const url = `${server.baseUrl.replace(/^http/, "ws")}/api/v1/streaming`;
-  // What the client does per frame is measured as the latency of the frames queued behind it, so it
-  // does what a browser does natively and nothing more. No permessage-deflate: workerd accepts it,
-  // and `ws` then inflates every frame through libuv's thread pool, ten at a time (it put the ping
-  // floor at 86–211 ms instead of about 20). No UTF-8 validation in JavaScript, and only the head of
-  // each frame is decoded (`BENCH_DEFLATE=1` measures with compression).
-  const ws = new WebSocket(url, [tokenFor(index % ACCOUNTS)], {
-    perMessageDeflate: process.env.BENCH_DEFLATE === "1",
-    skipUTF8Validation: true,
-  });
-  const client: Client = { ws, received: new Map(), pongs: 0 };
-  return new Promise((resolve, reject) => {
-    let barrier = false;
-    ws.on("message", (data) => {
-      const at = performance.now();
-      // As little work per frame as possible: 1,000 sockets' frames queue behind each other in this
-      // one process, and whatever it spends on one is measured as the next one's latency.
-      // The stream, event and status id are all in the first 160 bytes of an `update`.
-      const text = (data as Buffer).toString("latin1", 0, 160);
-      if (text === "pong") {
-        client.pongAt = at;
-        client.pongs += 1;
-        return;
-      }
-      if (!barrier && text.includes('"Unknown stream type"')) {
-        barrier = true;
-        resolve(client);
-        return;
-      }
-      if (!text.includes('"event":"update"')) return;
-      const id = /\\"id\\":\\"(\d+)\\"/.exec(text)?.[1];
-      if (!id) return;
-      const seen = client.received.get(id) ?? {};
-      if (text.startsWith('{"stream":["user"')) seen.user ??= at;
-      else if (text.startsWith('{"stream":["public:local"')) seen.public ??= at;
-      client.received.set(id, seen);
-    });
-    ws.on("open", () => {
-      ws.send(JSON.stringify({ type: "subscribe", stream: "user" }));
-      ws.send(JSON.stringify({ type: "subscribe", stream: "public:local" }));
-      // No acknowledgement exists for a subscription; an unknown stream's error frame marks that the
-      // shard has handled the messages before it.
-      ws.send(JSON.stringify({ type: "subscribe", stream: "barrier" }));
-    });
-    ws.on("error", reject);
-    // A socket the server never answers would hang the run: fail it, and the run says why.
-    setTimeout(() => reject(new Error(`socket ${index} did not open and subscribe within 30 s`)), 30_000).unref();
-  });
-}
+const CLIENT_THREADS = Math.max(1, Number(process.env.BENCH_CLIENT_THREADS ?? 2) || 1);
 
 /** Open files of the local workerd process and its limit (Linux), for the error when sockets run out. */
 function workerdFiles(): string {
@@ -124,42 +117,41 @@ export async function runStreaming(server: Server, sockets: number, posts: numbe
     const done = /fanout: status\.created status (\d+) done/.exec(line);
     if (done?.[1]) fannedOut.add(done[1]);
   });
-  const clients: Client[] = [];
   const t0 = performance.now();
-  // Opened in waves: `wrangler dev`'s proxy refuses bursts of thousands of simultaneous upgrades.
+  let pool: ClientPool;
   try {
-    for (let i = 0; i < sockets; i += 100) {
-      const wave = await Promise.all(Array.from({ length: Math.min(100, sockets - i) }, (_, j) => open(server, i + j)));
-      clients.push(...wave);
-    }
+    pool = await ClientPool.open(server, sockets, CLIENT_THREADS);
   } catch (err) {
-    for (const c of clients) c.ws.terminate();
     stop();
-    throw new Error(`opened ${clients.length} of ${sockets} sockets: ${(err as Error).message}; ${workerdFiles()}`);
+    throw new Error(`${sockets} sockets did not open: ${(err as Error).message}; ${workerdFiles()}`);
   }
   const connectMs = performance.now() - t0;
-  // BENCH_COLLECT=1: collect workerd's garbage from opening the sockets before measuring (a diagnostic:
-  // by default the first major collection, which sweeps the upgrades' Request and Response objects,
-  // falls in a measured post, as it would on a server whose 1,000 clients all just reconnected).
-  if (process.env.BENCH_COLLECT === "1" && server.inspectorPort !== undefined) {
+  // Measured in the steady state: workerd's heap is collected once the sockets are open. The 1,000
+  // upgrades leave Request, Response and 101-response objects behind, and the first major collection,
+  // which one of the first posts triggered, swept them all (30–45 ms in that post, so one post of
+  // twenty set the p99). A server does that once after its clients reconnect, not on every post.
+  // BENCH_COLLECT=0 measures with that collection left to fall where it falls.
+  if (process.env.BENCH_COLLECT !== "0" && server.inspectorPort !== undefined) {
     const ms = await collectWorkerGarbage(server.inspectorPort, async () => {
       await fetch(`${server.baseUrl}/health`);
     });
     console.log(`(c) workerd's heap collected after opening the sockets (answered in ${ms.toFixed(0)} ms)`);
   }
-  // The floor: the same sockets, the same client, one frame each way with none of our code on the
-  // path (the runtime answers `ping` through setWebSocketAutoResponse).
-  const pingFloor = await pingRounds(clients, 1);
-  const secondPingFloor = await pingRounds(clients, 2);
   const user: number[] = [];
   const publicLocal: number[] = [];
   let missing = 0;
+  let pingFloor: number[] = [];
+  let secondPingFloor: number[] = [];
   try {
+    // The floor: the same sockets, the same client, one frame each way with none of our code on the
+    // path (the runtime answers `ping` through setWebSocketAutoResponse).
+    pingFloor = await pingRounds(pool, 1);
+    secondPingFloor = await pingRounds(pool, 2);
     // Post -1 warms up (the first post of a run compiles the posting and streaming paths) and is
     // not counted.
     for (let p = -1; p < posts; p++) {
       const cpuBefore = cpuTimes();
-      const sent = performance.now();
+      const sent = nowMs();
       const startedAt = process.hrtime.bigint();
       const res = await call<{ id: string }>(server.baseUrl, "/api/v1/statuses", {
         token: tokenFor(ACCOUNTS),
@@ -169,78 +161,50 @@ export async function runStreaming(server: Server, sockets: number, posts: numbe
       });
       if (res.status !== 200) throw new Error(`post failed: ${res.status}`);
       const id = res.body.id;
-      const postMs = performance.now() - sent;
-      const deadline = Date.now() + 60_000;
-      const done = () => clients.every((c) => c.received.get(id)?.user !== undefined && c.received.get(id)?.public !== undefined);
-      while (!done() && Date.now() < deadline) await sleep(20);
-      if (process.env.BENCH_TRACE === "1")
-        console.log(`${tracePost(p, postMs, clients, id, sent)}; ${cpuDelta(cpuBefore)}; t=${startedAt}`);
-      if (p < 0) {
-        while (!fannedOut.has(id) && Date.now() < deadline) await sleep(20);
-        collectClientGarbage();
-        await sleep(200);
-        continue;
+      const postMs = nowMs() - sent;
+      const seen = (await pool.all({ t: "watch", id, sentAt: sent, timeoutMs: 60_000 })) as Array<Extract<Reply, { t: "seen" }>>;
+      const got = { user: seen.flatMap((r) => r.user), public: seen.flatMap((r) => r.public) };
+      if (process.env.BENCH_TRACE === "1") {
+        const d1 = `D1 ${res.timing.d1Ms.toFixed(0)} ms in ${res.timing.queries} calls, app ${res.timing.appMs.toFixed(0)} ms`;
+        console.log(`${tracePost(p, postMs, got)}; ${d1}; ${cpuDelta(cpuBefore)}; t=${startedAt}`);
       }
-      for (const c of clients) {
-        const seen = c.received.get(id);
-        if (seen?.user === undefined || seen.public === undefined) missing += 1;
-        if (seen?.user !== undefined) user.push(seen.user - sent);
-        if (seen?.public !== undefined) publicLocal.push(seen.public - sent);
+      if (p >= 0) {
+        user.push(...got.user);
+        publicLocal.push(...got.public);
+        missing += seen.reduce((n, r) => n + r.missing, 0);
       }
       // Each post is measured on its own: the next one waits until this one's feed writes are done
       // (on 2 cores, 1,000 AccountHub writes still running would be measured as the next post's latency).
+      const deadline = Date.now() + 60_000;
       while (!fannedOut.has(id) && Date.now() < deadline) await sleep(20);
-      collectClientGarbage();
+      await pool.all({ t: "gc" });
       await sleep(200);
     }
   } finally {
     stop();
-    for (const c of clients) c.ws.terminate();
+    await pool.close();
   }
   return { sockets, posts, user, publicLocal, missing, shardMsPerFrame: shardMs, connectMs, pingFloor, secondPingFloor };
 }
 
-/**
- * A full collection of this process's heap, between posts. Its collector otherwise ran during one
- * post in four (frames kept past a scavenge fill the old space), and its concurrent marking then took
- * the second core from workerd for 100–180 ms of that post: the instrument measuring itself.
- */
-function collectClientGarbage(): void {
-  fullGc?.();
-}
-
-const fullGc: (() => void) | undefined = (() => {
-  v8.setFlagsFromString("--expose-gc");
-  const gc: unknown = runInNewContext("gc");
-  return typeof gc === "function" ? () => gc() : undefined;
-})();
-
 /** Five rounds of `perSocket` pings on every socket at once; the time to each socket's last pong. */
-async function pingRounds(clients: Client[], perSocket: number): Promise<number[]> {
+async function pingRounds(pool: ClientPool, perSocket: number): Promise<number[]> {
   const times: number[] = [];
   for (let round = 0; round < 5; round++) {
-    for (const c of clients) {
-      c.pongAt = undefined;
-      c.pongs = 0;
-    }
-    const sentAt = performance.now();
-    for (let i = 0; i < perSocket; i++) for (const c of clients) c.ws.send("ping");
-    const until = Date.now() + 10_000;
-    while (clients.some((c) => c.pongs < perSocket) && Date.now() < until) await sleep(5);
-    for (const c of clients) if (c.pongs >= perSocket && c.pongAt !== undefined) times.push(c.pongAt - sentAt);
+    const replies = (await pool.all({ t: "ping", perSocket })) as Array<Extract<Reply, { t: "pinged" }>>;
+    for (const r of replies) times.push(...r.times);
     await sleep(200);
   }
   return times;
 }
 
 /** `BENCH_TRACE=1`: one line per post, with the POST's own time and the spread of receipts per stream. */
-function tracePost(p: number, postMs: number, clients: Client[], id: string, sent: number): string {
-  const spread = (pick: "user" | "public") => {
-    const at = clients.flatMap((c) => c.received.get(id)?.[pick] ?? []).map((t) => t - sent);
-    at.sort((a, b) => a - b);
+function tracePost(p: number, postMs: number, got: { user: number[]; public: number[] }): string {
+  const spread = (values: number[]) => {
+    const at = [...values].sort((a, b) => a - b);
     return `first ${at[0]?.toFixed(0)} mid ${at[at.length >> 1]?.toFixed(0)} last ${at.at(-1)?.toFixed(0)} ms`;
   };
-  return `post ${p}: POST answered in ${postMs.toFixed(0)} ms; public:local ${spread("public")}; user ${spread("user")}`;
+  return `post ${p}: POST answered in ${postMs.toFixed(0)} ms; public:local ${spread(got.public)}; user ${spread(got.user)}`;
 }
 
 export function streamingRows(r: StreamingResult): Row[] {

@@ -31,6 +31,18 @@ async function passwordGrant(baseUrl: string, login: string, password: string): 
   });
 }
 
+/** SQL on the state directory's local D1, opened for each statement (the running instance shares it). */
+function localSql(stateDir: string) {
+  return async <T>(query: string, params: Array<string | number> = []): Promise<T[]> => {
+    const db = await LocalD1Executor.open(stateDir);
+    try {
+      return await db.all<T>(query, params);
+    } finally {
+      await db.close();
+    }
+  };
+}
+
 // Each CLI run starts Node, tsx and a workerd (and wrangler when migrations are pending): allow for a loaded machine.
 const SLOW = { timeout: 180_000 };
 
@@ -117,14 +129,7 @@ describe("petrel accounts (local state)", SLOW, () => {
   it("approves a sign-up waiting for review and notifies staff with admin.sign_up, once", async () => {
     const created = await runPetrel(stateDir, ["accounts", "create", "dave", "--email", "dave@example.com"]);
     expect(created.code, created.stderr).toBe(0);
-    const sql = async <T>(query: string, params: Array<string | number> = []): Promise<T[]> => {
-      const db = await LocalD1Executor.open(stateDir);
-      try {
-        return await db.all<T>(query, params);
-      } finally {
-        await db.close();
-      }
-    };
+    const sql = localSql(stateDir);
     expect(created.stdout).toContain("1 staff member notified");
     const outboxed = async () =>
       (await sql<{ n: number }>("SELECT count(*) AS n FROM event_outbox WHERE message LIKE '%notification.created%'"))[0]?.n;
@@ -269,14 +274,7 @@ describe("petrel accounts (local state)", SLOW, () => {
 
     it("blocks a server: the running instance lists it and suspends its stored accounts after the cron; unblock lifts it", async () => {
       if (!server) throw new Error("server not started");
-      const sql = async <T>(query: string, params: Array<string | number> = []): Promise<T[]> => {
-        const db = await LocalD1Executor.open(stateDir);
-        try {
-          return await db.all<T>(query, params);
-        } finally {
-          await db.close();
-        }
-      };
+      const sql = localSql(stateDir);
       await sql(
         "INSERT INTO accounts (id, username, acct_key, domain, uri, url, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, 1)",
         [

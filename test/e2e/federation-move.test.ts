@@ -9,7 +9,7 @@
  * Follow and alpha's Accept over real HTTP) and its own `fan`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Browser, findForm, loginFields } from "./helpers/browser";
+import { webSignIn } from "./helpers/browser";
 import { type DevServer, startDevServer } from "./helpers/dev-server";
 import { eventually, type Json, resolve, type Session, signIn } from "./helpers/fediverse";
 import { type CreatedUser, createAccount } from "./helpers/petrel-cli";
@@ -40,19 +40,6 @@ afterAll(async () => {
   await Promise.all([alpha?.stop(), beta?.stop()]);
 });
 
-/** Signs in through the sign-in page, as a person would. */
-async function webSignIn(server: DevServer, user: Pick<CreatedUser, "username" | "password">): Promise<Browser> {
-  const browser = new Browser(server.baseUrl);
-  const form = await browser.get("/auth/sign_in");
-  const signedIn = await browser.submit(
-    form,
-    "/auth/sign_in",
-    loginFields(findForm(form.html, "/auth/sign_in"), user.username, user.password),
-  );
-  expect(signedIn.status, signedIn.html.slice(0, 500)).toBe(302);
-  return browser;
-}
-
 describe("moving an account from one Petrel to another", { timeout: 180_000 }, () => {
   let oldOnBeta: Json;
 
@@ -66,13 +53,13 @@ describe("moving an account from one Petrel to another", { timeout: 180_000 }, (
   });
 
   it("moves old@alpha to fresh@beta through the settings pages, and the follow moves with it", async () => {
-    const onBeta = await webSignIn(beta, fresh);
+    const onBeta = await webSignIn(beta.baseUrl, fresh);
     const aliases = await onBeta.get("/settings/aliases");
     const aliased = await onBeta.follow(await onBeta.submit(aliases, "/settings/aliases", { acct: `old@${alpha.domain}` }));
     expect(aliased.html, aliased.html.slice(0, 1500)).toContain("Alias created.");
     expect(aliased.html).toContain(`${alpha.baseUrl}/users/old`);
 
-    const onAlpha = await webSignIn(alpha, old);
+    const onAlpha = await webSignIn(alpha.baseUrl, old);
     const migration = await onAlpha.get("/settings/migration");
     const moved = await onAlpha.follow(
       await onAlpha.submit(migration, "/settings/migration", { acct: `fresh@${beta.domain}`, current_password: old.password }),
@@ -108,13 +95,13 @@ describe("moving an account from one Petrel to another", { timeout: 180_000 }, (
       return rel.following === true;
     });
 
-    const exporter = await webSignIn(alpha, { username: "pal", password: pal.password });
+    const exporter = await webSignIn(alpha.baseUrl, { username: "pal", password: pal.password });
     const exported = await exporter.get("/settings/exports/follows.csv");
     expect(exported.status).toBe(200);
     expect(exported.html).toContain(`friend@${alpha.domain},true,false,`);
     expect(exported.html).toContain(`fan@${beta.domain},true,false,`);
 
-    const importer = await webSignIn(beta, fresh);
+    const importer = await webSignIn(beta.baseUrl, fresh);
     const form = await importer.get("/settings/imports");
     const file = new File([exported.html], "following_accounts.csv", { type: "text/csv" });
     const confirm = await importer.follow(

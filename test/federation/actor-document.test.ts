@@ -126,7 +126,13 @@ describe("GET /users/:username", () => {
       .where(eq(accounts.id, suspended.account.id));
     // Mastodon serves a suspended actor (a 410 would make peers delete the account for good).
     const doc = await actorJson(`/users/${suspended.account.username}`);
-    expect(doc).toMatchObject({ id: `${BASE}/users/${suspended.account.username}`, suspended: true, name: "", summary: "", attachment: [] });
+    expect(doc).toMatchObject({
+      id: `${BASE}/users/${suspended.account.username}`,
+      suspended: true,
+      name: "",
+      summary: "",
+      attachment: [],
+    });
     expect((doc.publicKey as { publicKeyPem: string }).publicKeyPem).toContain("BEGIN PUBLIC KEY");
     expect(doc).not.toHaveProperty("icon");
     const page = await get(`/users/${suspended.account.username}`, "text/html");

@@ -7,12 +7,12 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { newId } from "../../src/ids";
 import type { FanoutMessage } from "../../src/queue/messages";
 import { DOMAIN_BLOCK_PAGE } from "../../src/services/domain-blocks";
 import { forgetDomainPolicies } from "../../src/services/domain-policy";
 import { domainCandidates, normalizeBlockDomain, obfuscateDomain } from "../../src/util/domain-names";
 import { follow, insertStatus, spies } from "../federation/outbound-helpers";
+import { remoteAccount } from "../feeds/helpers";
 import { api, createTestUser, uniqueName } from "../helpers/fixtures";
 import { Browser } from "../web/browser";
 
@@ -21,25 +21,9 @@ const app = createApp();
 
 afterEach(() => forgetDomainPolicies());
 
-/** A stored remote account on `domain` (only the columns the block reads and the API shows). */
+/** A stored remote account on `domain`. */
 async function remoteOn(domain: string): Promise<number> {
-  const id = newId();
-  const username = uniqueName("r");
-  await env.DB.prepare(
-    "INSERT INTO accounts (id, username, acct_key, domain, uri, url, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-  )
-    .bind(
-      id,
-      username,
-      `${username}@${domain}`,
-      domain,
-      `https://${domain}/users/${username}`,
-      `https://${domain}/@${username}`,
-      1,
-      1,
-    )
-    .run();
-  return id;
+  return (await remoteAccount(domain)).id;
 }
 
 async function marks(id: number): Promise<{ suspended_at: number | null; silenced_at: number | null } | null> {

@@ -215,3 +215,17 @@ export function loginFields(form: HtmlForm, login: string, password: string): Re
 export function passwordFieldName(form: HtmlForm): string {
   return form.inputs.find((i) => i.type === "password")?.name ?? "password";
 }
+
+/** Signs in through the sign-in page of `baseUrl`, as a person would; the browser holds the session. */
+export async function webSignIn(baseUrl: string, user: { username: string; password: string }): Promise<Browser> {
+  const browser = new Browser(baseUrl);
+  const form = await browser.get("/auth/sign_in");
+  const signedIn = await browser.submit(
+    form,
+    "/auth/sign_in",
+    loginFields(findForm(form.html, "/auth/sign_in"), user.username, user.password),
+  );
+  if (signedIn.status !== 302)
+    throw new Error(`sign-in as ${user.username} answered ${signedIn.status}: ${signedIn.html.slice(0, 500)}`);
+  return browser;
+}
