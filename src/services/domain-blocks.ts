@@ -111,7 +111,11 @@ export function listDomainBlocks(db: Db, limit = 20_000): Promise<InstanceDomain
   return db.select().from(instanceDomainBlocks).orderBy(desc(instanceDomainBlocks.id)).limit(limit);
 }
 
-/** Accounts on `domain` or a subdomain of it (a stored host may carry a port). */
+/**
+ * Accounts on `domain` or a subdomain of it (a stored host may carry a port). Subdomains cannot be
+ * found on the domain index, so the pages walk the accounts by id: a whole block reads the accounts
+ * table once, spread over its pages, a cost paid once per block and in the background.
+ */
 function onDomain(domain: string) {
   return sql`(a.domain = ${domain} OR substr(a.domain, -${domain.length + 1}) = ${`.${domain}`}
     OR substr(a.domain, 1, ${domain.length + 1}) = ${`${domain}:`})`;

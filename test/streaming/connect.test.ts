@@ -2,8 +2,9 @@
  * Opening a stream: where the token may come from, the sub-protocol echo, and every refusal with
  * Mastodon's message (before the upgrade for the token, as error frames for subscriptions).
  */
-import { SELF } from "cloudflare:test";
+import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { accountShard } from "../../src/streaming/shards";
 import { BASE, createTestUser } from "../helpers/fixtures";
 import { connected, openStream } from "./helpers";
 
@@ -94,6 +95,25 @@ describe("GET /api/v1/streaming", () => {
     const started = Date.now();
     while (!socket.closed && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 25));
     expect(socket.closed?.code).toBe(1003);
+  });
+
+  it("closes a socket with 1008 at the keep-alive sweep once its token is revoked or its account suspended", async () => {
+    const [revoked, suspended, fine] = [await createTestUser(), await createTestUser(), await createTestUser()];
+    const sockets = [
+      await connected("stream=user", { token: revoked.token }),
+      await connected("stream=user", { token: suspended.token }),
+      await connected("stream=user", { token: fine.token }),
+    ];
+    await env.DB.prepare("UPDATE oauth_access_tokens SET revoked_at = ? WHERE user_id = ?")
+      .bind(Date.now(), revoked.user.id)
+      .run();
+    await env.DB.prepare("UPDATE accounts SET suspended_at = ? WHERE id = ?").bind(Date.now(), suspended.account.id).run();
+    for (const u of [revoked, suspended, fine]) await runDurableObjectAlarm(accountShard(env, u.account.id));
+    const started = Date.now();
+    while (!(sockets[0]?.closed && sockets[1]?.closed) && Date.now() - started < 5000)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(sockets.map((s) => s.closed?.code)).toEqual([1008, 1008, undefined]);
+    sockets[2]?.close();
   });
 
   it("answers ping with pong", async () => {
