@@ -52,6 +52,11 @@ export const accounts = sqliteTable(
     attributionDomains: text("attribution_domains", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
     memorial: integer("memorial", { mode: "boolean" }).notNull().default(false),
     suspendedAt: integer("suspended_at"),
+    /**
+     * "remote" when the account's own server suspended it (its actor says `suspended`): lifted when
+     * the actor no longer says so. Null or "local": this server's staff, lifted only by them.
+     */
+    suspensionOrigin: text("suspension_origin").$type<"local" | "remote">(),
     silencedAt: integer("silenced_at"),
     statusesCount: integer("statuses_count").notNull().default(0),
     followersCount: integer("followers_count").notNull().default(0),

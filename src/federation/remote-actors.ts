@@ -89,15 +89,28 @@ export async function upsertRemoteActor(ctx: RemoteContext, actor: Actor, usedKe
   const createdAt = actor.published ? Date.parse(actor.published) : now;
   // A new account on a blocked domain starts as the block left the others (marked with its time).
   const policy = await policyForHost(ctx.db, domain);
+  const blocked = policy?.severity === "suspend";
   const marks = {
-    suspendedAt: policy?.severity === "suspend" ? policy.createdAt : null,
+    suspendedAt: blocked ? policy.createdAt : actor.suspended ? now : null,
+    suspensionOrigin: blocked ? null : actor.suspended ? ("remote" as const) : null,
     silencedAt: policy?.severity === "silence" ? policy.createdAt : null,
   };
+  // Its own server's suspension (Mastodon's `suspended` on the actor) comes and goes with the
+  // document; a suspension by this server's staff or a domain block is never lifted from there.
+  const suspension = actor.suspended
+    ? {
+        suspendedAt: sql`coalesce(${accounts.suspendedAt}, ${now})`,
+        suspensionOrigin: sql`CASE WHEN ${accounts.suspendedAt} IS NULL THEN 'remote' ELSE ${accounts.suspensionOrigin} END`,
+      }
+    : {
+        suspendedAt: sql`CASE WHEN ${accounts.suspensionOrigin} = 'remote' THEN NULL ELSE ${accounts.suspendedAt} END`,
+        suspensionOrigin: sql`CASE WHEN ${accounts.suspensionOrigin} = 'remote' THEN NULL ELSE ${accounts.suspensionOrigin} END`,
+      };
   const insert = () =>
     ctx.db
       .insert(accounts)
       .values({ id: newId(now), username, acctKey, domain, uri: actor.id, createdAt, ...marks, ...profile })
-      .onConflictDoUpdate({ target: accounts.uri, set: profile })
+      .onConflictDoUpdate({ target: accounts.uri, set: { ...profile, ...suspension } })
       .returning();
   let rows: Account[];
   try {

@@ -77,7 +77,9 @@ export async function applyAccountAction(
   if (action === "suspend" && remote) {
     const ended = await db.all<{ id: number; uri: string | null; local_id: number }>(FOLLOWS_IN(targetId));
     await batchSql(db, [
-      sql`UPDATE accounts SET suspended_at = ${now}, updated_at = ${now} WHERE id = ${targetId} AND suspended_at IS NULL`,
+      // Ours from now on, even if its own server had suspended it first: only staff lift it.
+      sql`UPDATE accounts SET suspended_at = coalesce(suspended_at, ${now}), suspension_origin = 'local', updated_at = ${now}
+        WHERE id = ${targetId}`,
       sql`DELETE FROM follows WHERE account_id = ${targetId}`,
       sql`DELETE FROM follow_requests WHERE account_id = ${targetId}`,
     ]);
@@ -87,7 +89,7 @@ export async function applyAccountAction(
   }
   const statements: Record<AccountAction, SQL> = {
     suspend: sql`UPDATE accounts SET suspended_at = ${now}, updated_at = ${now} WHERE id = ${targetId} AND suspended_at IS NULL`,
-    unsuspend: sql`UPDATE accounts SET suspended_at = NULL, updated_at = ${now} WHERE id = ${targetId}`,
+    unsuspend: sql`UPDATE accounts SET suspended_at = NULL, suspension_origin = NULL, updated_at = ${now} WHERE id = ${targetId}`,
     silence: sql`UPDATE accounts SET silenced_at = ${now}, updated_at = ${now} WHERE id = ${targetId} AND silenced_at IS NULL`,
     unsilence: sql`UPDATE accounts SET silenced_at = NULL, updated_at = ${now} WHERE id = ${targetId}`,
   };

@@ -4,6 +4,8 @@
  * server on /admin/domain_blocks; beta's FANOUT consumer suspends `star` there and ends the follow;
  * alpha's next post is refused at beta's inbox (nothing arrives), and beta fetches nothing from alpha
  * (search with resolve finds nothing). Lifting the block brings `star` back on beta, not the follow.
+ * Then alpha's own admin suspends `star` on alpha's staff page: alpha sends the actor's Update marked
+ * `suspended`, and beta hides `star` too; lifting it on alpha shows `star` on beta again.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webSignIn } from "./helpers/browser";
@@ -16,6 +18,7 @@ let beta: DevServer;
 let star: Session;
 let fan: Session;
 let mod: CreatedUser;
+let keeper: CreatedUser;
 
 beforeAll(async () => {
   [alpha, beta] = await Promise.all([startDevServer(), startDevServer()]);
@@ -23,6 +26,7 @@ beforeAll(async () => {
   await Promise.all([
     (async () => {
       star = await signIn(alpha, "star");
+      keeper = await createAccount(alpha.stateDir, "keeper", { role: "admin" });
     })(),
     (async () => {
       fan = await signIn(beta, "fan");
@@ -103,5 +107,31 @@ describe("a domain block between two Petrel instances", { timeout: 180_000 }, ()
     const [rel] = await fan.get(`/api/v1/accounts/relationships?id[]=${starOnBeta.id}`);
     expect(rel.following).toBe(false);
     expect(await (await fetch(`${beta.baseUrl}/api/v1/instance/domain_blocks`)).json()).toEqual([]);
+  });
+
+  it("follows alpha's own suspension of star: beta hides star, then shows it again when alpha lifts it", async () => {
+    // Beta needs to be among star's followers' servers for the Update to reach it: fan follows again.
+    await fan.post(`/api/v1/accounts/${starOnBeta.id}/follow`);
+    await eventually("fan follows star again", async () => {
+      const [rel] = await fan.get(`/api/v1/accounts/relationships?id[]=${starOnBeta.id}`);
+      return rel.following === true;
+    });
+    const browser = await webSignIn(alpha.baseUrl, keeper);
+    const page = await browser.get(`/admin/accounts/${star.account.id}`);
+    expect(page.status, page.html.slice(0, 500)).toBe(200);
+    const suspended = await browser.follow(await browser.submit(page, `/admin/accounts/${star.account.id}/suspend`));
+    expect(suspended.html).toContain("The account has been suspended.");
+    const actor = (await (
+      await fetch(`${alpha.baseUrl}/users/star`, { headers: { accept: "application/activity+json" } })
+    ).json()) as Json;
+    expect(actor.suspended).toBe(true);
+    await eventually("beta hides star", async () => (await fan.send("GET", `/api/v1/accounts/${starOnBeta.id}`)).status === 404);
+
+    const lifted = await browser.follow(await browser.submit(suspended, `/admin/accounts/${star.account.id}/unsuspend`));
+    expect(lifted.html).toContain("The suspension has been lifted.");
+    await eventually(
+      "beta shows star again",
+      async () => (await fan.send("GET", `/api/v1/accounts/${starOnBeta.id}`)).status === 200,
+    );
   });
 });

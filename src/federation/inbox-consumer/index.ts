@@ -10,7 +10,7 @@
 import { eq } from "drizzle-orm";
 import { loadConfig } from "../../config";
 import { envDb } from "../../db/client";
-import { inboxActivities } from "../../db/schema";
+import { type Account, inboxActivities } from "../../db/schema";
 import type { Bindings } from "../../env";
 import type { InboxMessage } from "../../queue/messages";
 import { remoteContext } from "../fetch";
@@ -47,12 +47,19 @@ export function inboxRetryDelaySeconds(attempts: number): number {
   return Math.min(30 * 2 ** Math.max(attempts - 1, 0), 6 * 3600);
 }
 
+/** An Update of its own actor from an account its own server suspended: it may lift that suspension. */
+function liftsOwnSuspension(activity: Activity, actor: Account): boolean {
+  return activity.type === "Update" && actor.suspensionOrigin === "remote" && activity.object.id === actor.uri;
+}
+
 async function dispatch(ctx: InboxContext, activity: Activity): Promise<Outcome> {
   if (activity.actor !== ctx.message.actorUri)
     throw new PermanentError(`actor ${activity.actor} is not the signer ${ctx.message.actorUri}`);
   const actor = await actorAccount(ctx);
   if (ctx.message.actorGone && activity.type !== "Delete") throw new PermanentError("only a Delete is taken from a gone actor");
-  if (actor.suspendedAt !== null && activity.type !== "Delete") return { done: true, note: "actor is suspended" };
+  if (actor.suspendedAt !== null && activity.type !== "Delete" && !liftsOwnSuspension(activity, actor)) {
+    return { done: true, note: "actor is suspended" };
+  }
   switch (activity.type) {
     case "Follow":
       return handleFollow(ctx, activity, actor);
