@@ -18,10 +18,9 @@ import { sendActorUpdate, sendReject } from "../federation/outbound/actions";
 import type { OutboundBindings } from "../federation/outbound/statuses";
 import { findAccountById } from "./accounts";
 import { batchSql } from "./relationships/common";
+import { ROLE_RANK } from "./roles";
 
 export type AccountAction = "suspend" | "unsuspend" | "silence" | "unsilence";
-
-const RANK: Record<AccountRole, number> = { user: 0, moderator: 1, admin: 2, owner: 3 };
 
 export interface ModeratedAccount {
   id: number;
@@ -70,7 +69,7 @@ export async function applyAccountAction(
   const target = await moderatedAccount(db, targetId);
   if (!target) return { ok: false, status: 404, error: "Record not found" };
   if (target.id === staff.accountId) return { ok: false, status: 403, error: "You cannot moderate your own account" };
-  if (target.role !== null && RANK[target.role] >= RANK[staff.role]) {
+  if (target.role !== null && ROLE_RANK[target.role] >= ROLE_RANK[staff.role]) {
     return { ok: false, status: 403, error: "You cannot moderate an account whose role is the same as yours or higher" };
   }
   const remote = target.domain !== null;

@@ -18,6 +18,7 @@
  */
 import { desc, eq, sql } from "drizzle-orm";
 import type { Config } from "../config";
+import { sha256Hex } from "../crypto/tokens";
 import type { Db } from "../db/client";
 import { type DomainBlockSeverity, type InstanceDomainBlock, instanceDomainBlocks } from "../db/schema-moderation";
 import type { MastodonDomainBlock } from "../entities/instance";
@@ -169,11 +170,6 @@ export async function domainBlockAccountsPage(
   }
   const last = rows[rows.length - 1];
   return rows.length === DOMAIN_BLOCK_PAGE && last ? { ...m, after: last.id } : null;
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**

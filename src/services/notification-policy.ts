@@ -5,12 +5,14 @@
  * Only Mastodon's filterable types are subject to it; staff mentions and senders whose request the
  * recipient accepted (notification_permissions) always pass.
  */
+
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import type { AccountRole, NotificationType } from "../db/schema";
 import type { PolicyAction } from "../db/schema-notification-policy";
 import { ApiError } from "../errors";
 import type { Params } from "../util/params";
+import { ROLE_RANK } from "./roles";
 
 export const POLICY_ACTIONS: readonly PolicyAction[] = ["accept", "filter", "drop"];
 
@@ -147,8 +149,6 @@ interface Facts extends NotificationPolicy {
   visibility: string | null;
   inReplyToId: number | null;
 }
-
-const ROLE_RANK: Record<AccountRole, number> = { user: 0, moderator: 1, admin: 2, owner: 3 };
 
 /**
  * accept, filter or drop, as Mastodon's NotifyService decides after its block and mute checks

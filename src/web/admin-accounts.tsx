@@ -7,7 +7,7 @@ import { type Context, Hono } from "hono";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { type AccountAction, applyAccountAction, moderatedAccount } from "../services/account-actions";
-import { Nav, staffForm, staffSession, when } from "./admin";
+import { acct, Nav, staffForm, staffSession, when } from "./admin";
 import { csrfToken } from "./csrf";
 import { CsrfField, Messages, noticeFor, redirect, renderPage } from "./pages";
 
@@ -30,7 +30,7 @@ adminAccountRoutes.get("/admin/accounts/:id{[0-9]+}", async (c) => {
   const a = await moderatedAccount(c.get("db"), Number(c.req.param("id")));
   if (!a) return c.notFound();
   const csrf = await csrfToken(c);
-  const handle = a.domain === null ? `@${a.username}` : `@${a.username}@${a.domain}`;
+  const handle = acct(a.username, a.domain);
   return renderPage(
     c,
     { title: handle },

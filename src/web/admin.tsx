@@ -43,7 +43,7 @@ export async function staffForm(c: Context<AppEnv>): Promise<{ params: Params; s
   return form;
 }
 
-function acct(username: string, domain: string | null): string {
+export function acct(username: string, domain: string | null): string {
   return domain === null ? `@${username}` : `@${username}@${domain}`;
 }
 
